@@ -1,0 +1,479 @@
+/*
+** chan.c: Go channels for Lua (Go's chan.go).
+**
+** Invariants (see gch_Chan in gochan.h): at most one of recvq/sendq holds
+** live waiters; a buffered channel with count > 0 has no live receiver
+** waiting, one with count < cap no live sender waiting; an unbuffered
+** channel never buffers. A closed channel has empty queues.
+**
+** Local mode (the only mode until a channel crosses into another state):
+** no lock and no copy. Buffered values live in a Lua table that is user
+** value 1 of every box of the channel; an unbuffered hand-off moves the
+** value between the two coroutines' stacks (see gch_Waiter).
+**
+** Locking: none in local mode. The operations are written in Go's order
+** (check, hand off to a parked peer, buffer, park) so that shared mode can
+** wrap each in the channel's lock without reordering.
+*/
+#include <stdlib.h>
+
+#include "gochan.h"
+#include "waitq.h"
+
+/* Buffer slots preallocated in the ring table; larger channels grow it. */
+#define PREALLOC_MAX 1024
+/* Largest capacity accepted (16-byte Lua values must stay addressable). */
+#define CAP_MAX (((lua_Integer)1) << 44)
+
+
+/*
+** {======================================================
+** Channel objects and boxes
+** =======================================================
+*/
+
+/* gch_chan_release: drop one reference; the last frees the channel. */
+void gch_chan_release (gch_Chan *c) {
+  if (--c->refs == 0) {
+    gch_assert(c->recvq.first == NULL && c->sendq.first == NULL);
+    free(c);
+  }
+}
+
+/*
+** gchL_testchan: the box at 'arg' if it is a channel, else NULL. The
+** channel metatable is upvalue 2 of every core function (cqueues style).
+*/
+gch_ChanBox *gchL_testchan (lua_State *L, int arg) {
+  gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, arg);
+  if (b == NULL || !lua_getmetatable(L, arg)) return NULL;
+  if (!lua_rawequal(L, -1, GCH_UV_CHANMT)) b = NULL;
+  lua_pop(L, 1);  /* metatable */
+  return b;
+}
+
+gch_ChanBox *gchL_checkchan (lua_State *L, int arg) {
+  gch_ChanBox *b = gchL_testchan(L, arg);
+  if (b == NULL) luaL_typeerror(L, arg, GCH_CHAN_T);
+  return b;
+}
+
+/* checkdir: the channel of the box at 1, which must allow 'dir'. */
+static gch_Chan *checkdir (lua_State *L, int dir, const char *msg) {
+  gch_ChanBox *b = gchL_checkchan(L, 1);
+  if (!(b->dir & dir)) luaL_error(L, "%s", msg);
+  return b->c;
+}
+
+#define checkrecv(L) \
+  checkdir(L, GCH_DIR_RECV, "receive from send-only channel")
+#define checksend(L) \
+  checkdir(L, GCH_DIR_SEND, "send to receive-only channel")
+
+/*
+** auxnewbox: push a box for 'c' with direction 'dir' whose user value is
+** the value at 'buf' (the ring table, or nil). Takes a reference ('c'
+** may be NULL: the caller fills it in once allocated).
+** [-0, +1, m]
+*/
+static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
+  gch_ChanBox *b = (gch_ChanBox *)lua_newuserdatauv(L, sizeof(*b), 1);
+  b->c = NULL;  /* born empty: a memory error below leaves it harmless */
+  b->dir = dir;
+  lua_pushvalue(L, GCH_UV_CHANMT);
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, buf);
+  lua_setiuservalue(L, -2, 1);
+  b->c = c;
+  if (c != NULL) c->refs++;
+  return b;
+}
+
+/* go.chan([n]) -> channel   [-0, +1, m] */
+static int chan_new (lua_State *L) {
+  lua_Integer n = luaL_optinteger(L, 1, 0);
+  gch_ChanBox *b;
+  gch_Chan *c;
+  if (n < 0 || n > CAP_MAX) return luaL_error(L, "makechan: size out of range");
+  lua_settop(L, 1);
+  if (n > 0)  /* 2: the ring of buffered values */
+    lua_createtable(L, (int)(n < PREALLOC_MAX ? n : PREALLOC_MAX), 0);
+  else
+    lua_pushnil(L);
+  b = auxnewbox(L, NULL, GCH_DIR_BOTH, 2);  /* first, so 'c' cannot leak */
+  c = (gch_Chan *)calloc(1, sizeof(*c));
+  if (c == NULL) return luaL_error(L, "not enough memory");
+  c->cap = n;
+  c->refs = 1;
+  b->c = c;
+  return 1;
+}
+
+/* __gc: drop the box's reference. Never closes (Go does not either). */
+static int chan_gc (lua_State *L) {
+  gch_ChanBox *b = gchL_checkchan(L, 1);
+  if (b->c != NULL) {
+    gch_Chan *c = b->c;
+    b->c = NULL;
+    gch_chan_release(c);
+  }
+  return 0;
+}
+
+
+/*
+** {======================================================
+** Moving values (local mode)
+** =======================================================
+*/
+
+/* bufput: append the value at 'v' to the ring of the box at 'box'. */
+static void bufput (lua_State *L, gch_Chan *c, int box, int v) {
+  v = lua_absindex(L, v);
+  lua_getiuservalue(L, box, 1);  /* ring */
+  lua_pushvalue(L, v);
+  lua_rawseti(L, -2, c->sendx + 1);
+  lua_pop(L, 1);  /* ring */
+  if (++c->sendx == c->cap) c->sendx = 0;
+  c->count++;
+}
+
+/* bufget: remove the oldest buffered value and push it. */
+static void bufget (lua_State *L, gch_Chan *c, int box) {
+  lua_getiuservalue(L, box, 1);  /* ring */
+  lua_rawgeti(L, -1, c->recvx + 1);  /* value */
+  lua_pushnil(L);
+  lua_rawseti(L, -3, c->recvx + 1);  /* clear the slot for the GC */
+  lua_remove(L, -2);  /* ring */
+  if (++c->recvx == c->cap) c->recvx = 0;
+  c->count--;
+}
+
+/*
+** auxdequeue: remove and return the first waiter of 'q' that can still
+** complete, claiming its select (Go's dequeue + selectDone CAS); stale
+** select waiters met on the way are dropped. NULL if none.
+** The caller holds a box of 'c', so dropping refs never frees it.
+*/
+static gch_Waiter *auxdequeue (gch_Chan *c, gch_WaitQ *q) {
+  gch_Waiter *w;
+  while ((w = q->first) != NULL) {
+    waitq_remove(q, w);
+    c->refs--;
+    if (!w->isselect) return w;
+    if (!w->g->selectdone) {
+      w->g->selectdone = 1;
+      return w;
+    }
+  }
+  return NULL;
+}
+
+/* auxpeek: the first live waiter of 'q' (stale ones dropped), or NULL. */
+static gch_Waiter *auxpeek (gch_Chan *c, gch_WaitQ *q) {
+  gch_Waiter *w;
+  while ((w = q->first) != NULL && !waitq_live(w)) {
+    waitq_remove(q, w);
+    c->refs--;
+  }
+  return w;
+}
+
+/* auxcomplete: 'w' finished its wait (success: a value moved); ready it. */
+static void auxcomplete (gch_Waiter *w, int success) {
+  w->success = (unsigned char)success;
+  w->g->won = w;
+  gch_sched_ready(w->g);
+}
+
+/* auxtakefrom: push the value of the parked sender 'w' (Go's recv). */
+static void auxtakefrom (lua_State *L, gch_Waiter *w) {
+  lua_pushvalue(w->L, w->slot);  /* the sender reserved this slot */
+  lua_xmove(w->L, L, 1);
+}
+
+
+/*
+** {======================================================
+** Operations shared with select
+** =======================================================
+*/
+
+int gch_chan_recvready (gch_Chan *c) {
+  return c->count > 0 || c->closed || auxpeek(c, &c->sendq) != NULL;
+}
+
+int gch_chan_sendready (gch_Chan *c) {
+  return c->closed || c->count < c->cap || auxpeek(c, &c->recvq) != NULL;
+}
+
+/*
+** gchL_chan_trysend: send the value at 'v' without blocking (Go's
+** chansend with block=false). GCH_OK, GCH_CLOSED or GCH_WOULDBLOCK.
+** 'box' is the stack index of a box of 'c'. [-0, +0, m]
+*/
+int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v) {
+  gch_Waiter *w;
+  if (c->closed) return GCH_CLOSED;
+  if ((w = auxdequeue(c, &c->recvq)) != NULL) {  /* hand off directly */
+    lua_pushvalue(L, v);
+    lua_xmove(L, w->L, 1);  /* the receiver reserved room before parking */
+    auxcomplete(w, 1);
+    return GCH_OK;
+  }
+  if (c->count < c->cap) {
+    bufput(L, c, box, v);
+    return GCH_OK;
+  }
+  return GCH_WOULDBLOCK;
+}
+
+/*
+** gchL_chan_tryrecv: receive without blocking (Go's chanrecv with
+** block=false). On GCH_OK pushes value and ok. [-0, +(0|2), m]
+*/
+int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
+  gch_Waiter *w;
+  if (c->count > 0) {
+    bufget(L, c, box);
+    if ((w = auxdequeue(c, &c->sendq)) != NULL) {  /* buffer was full */
+      auxtakefrom(L, w);
+      bufput(L, c, box, -1);  /* its value takes the freed slot */
+      lua_pop(L, 1);
+      auxcomplete(w, 1);
+    }
+  }
+  else if ((w = auxdequeue(c, &c->sendq)) != NULL) {  /* unbuffered */
+    auxtakefrom(L, w);
+    auxcomplete(w, 1);
+  }
+  else if (c->closed) {
+    lua_pushnil(L);
+    lua_pushboolean(L, 0);
+    return GCH_OK;
+  }
+  else return GCH_WOULDBLOCK;
+  lua_pushboolean(L, 1);
+  return GCH_OK;
+}
+
+/* gch_chan_enqueue: park 'w' on c's send or receive queue (takes a ref). */
+void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send) {
+  w->c = c;
+  w->success = 0;
+  w->issend = (unsigned char)send;
+  waitq_push(send ? &c->sendq : &c->recvq, w);
+  c->refs++;
+}
+
+/* gch_chan_dequeue: withdraw 'w' if still queued (drops its ref). */
+void gch_chan_dequeue (gch_Waiter *w) {
+  if (w->queued) {
+    gch_Chan *c = w->c;
+    waitq_remove(w->issend ? &c->sendq : &c->recvq, w);
+    gch_chan_release(c);
+  }
+}
+
+
+/*
+** {======================================================
+** Lua-facing methods
+** =======================================================
+*/
+
+/* ch:send(v)   [-0, +0, v] */
+static int chan_send_k (lua_State *L, int status, lua_KContext ctx) {
+  gch_G *g = (gch_G *)ctx;
+  int st = gchL_waitstatus(L, g);
+  (void)status;
+  gch_chan_dequeue(&g->w1);
+  if (st == GCH_OK && !g->w1.success) st = GCH_CLOSED;  /* woken by close */
+  if (st != GCH_OK) return gchL_raise(L, g->S, st);
+  return 0;
+}
+
+static int chan_send (lua_State *L) {
+  gch_Chan *c = checksend(L);
+  gch_Sched *S;
+  gch_G *g;
+  int st;
+  luaL_checkany(L, 2);
+  lua_settop(L, 2);
+  st = gchL_chan_trysend(L, c, 1, 2);
+  if (st == GCH_OK) return 0;
+  S = gchL_sched(L);
+  if (st == GCH_CLOSED) return gchL_raise(L, S, st);
+  g = gchL_current(L, S);  /* reserves stack: a receiver pushes through us */
+  g->w1.L = L;
+  g->w1.slot = 2;
+  gch_chan_enqueue(c, &g->w1, 1);
+  return gchL_park(L, S, g, "chan send", chan_send_k);
+}
+
+/* ch:recv() -> v, ok   [-0, +2, v] */
+static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
+  gch_G *g = (gch_G *)ctx;
+  int st = gchL_waitstatus(L, g);
+  (void)status;
+  gch_chan_dequeue(&g->w1);
+  if (st != GCH_OK) return gchL_raise(L, g->S, st);
+  if (!g->w1.success) {  /* closed */
+    lua_pushnil(L);
+    lua_pushboolean(L, 0);
+  }
+  else lua_pushboolean(L, 1);  /* the sender pushed the value */
+  return 2;
+}
+
+static int auxrecv (lua_State *L, gch_Chan *c, lua_KFunction k) {
+  gch_Sched *S;
+  gch_G *g;
+  if (gchL_chan_tryrecv(L, c, 1) == GCH_OK) return 2;
+  S = gchL_sched(L);
+  g = gchL_current(L, S);
+  g->w1.L = L;
+  gch_chan_enqueue(c, &g->w1, 0);
+  return gchL_park(L, S, g, "chan receive", k);
+}
+
+static int chan_recv (lua_State *L) {
+  gch_Chan *c = checkrecv(L);
+  lua_settop(L, 1);
+  return auxrecv(L, c, chan_recv_k);
+}
+
+/* iterator of ch:range(): one receive, ends the loop once closed */
+static int chan_next_k (lua_State *L, int status, lua_KContext ctx) {
+  chan_recv_k(L, status, ctx);
+  lua_pop(L, 1);  /* ok: the loop stops on the nil of a closed channel */
+  return 1;
+}
+
+static int chan_next (lua_State *L) {
+  gch_Chan *c = checkrecv(L);
+  lua_settop(L, 1);
+  if (auxrecv(L, c, chan_next_k) == 2) lua_pop(L, 1);
+  return 1;
+}
+
+/* ch:range() -> iterator, ch */
+static int chan_range (lua_State *L) {
+  checkrecv(L);
+  lua_pushvalue(L, GCH_UV_SCHED);
+  lua_pushvalue(L, GCH_UV_CHANMT);
+  lua_pushvalue(L, GCH_UV_CASEMT);
+  lua_pushcclosure(L, chan_next, GCH_NUPVALUES);
+  lua_pushvalue(L, 1);
+  return 2;
+}
+
+/* ch:close()   as closechan: collect the waiters, then ready them */
+static int chan_close (lua_State *L) {
+  gch_Chan *c = checkdir(L, GCH_DIR_SEND, "close of receive-only channel");
+  gch_Waiter *w, *ready = NULL;
+  if (c->closed) return luaL_error(L, "close of closed channel");
+  c->closed = 1;
+  while ((w = auxdequeue(c, &c->recvq)) != NULL) { w->next = ready; ready = w; }
+  while ((w = auxdequeue(c, &c->sendq)) != NULL) { w->next = ready; ready = w; }
+  while ((w = ready) != NULL) {  /* no lock may be held from here on */
+    ready = w->next;
+    w->next = NULL;
+    auxcomplete(w, 0);
+  }
+  return 0;
+}
+
+/* __close: a channel declared <close> is closed unless it already is */
+static int chan_toclose (lua_State *L) {
+  gch_ChanBox *b = gchL_checkchan(L, 1);
+  if (b->c != NULL && !b->c->closed && (b->dir & GCH_DIR_SEND)) {
+    lua_settop(L, 1);
+    return chan_close(L);
+  }
+  return 0;
+}
+
+static int chan_len (lua_State *L) {
+  lua_pushinteger(L, gchL_checkchan(L, 1)->c->count);
+  return 1;
+}
+
+static int chan_cap (lua_State *L) {
+  lua_pushinteger(L, gchL_checkchan(L, 1)->c->cap);
+  return 1;
+}
+
+/* auxview: ch:recv_only() / ch:send_only() */
+static int auxview (lua_State *L, int dir, const char *msg) {
+  gch_ChanBox *b = gchL_checkchan(L, 1);
+  if (b->dir == dir) {  /* already that view */
+    lua_settop(L, 1);
+    return 1;
+  }
+  if (!(b->dir & dir)) return luaL_error(L, "%s", msg);
+  lua_getiuservalue(L, 1, 1);  /* the shared ring */
+  auxnewbox(L, b->c, dir, -1);
+  return 1;
+}
+
+static int chan_recvonly (lua_State *L) {
+  return auxview(L, GCH_DIR_RECV,
+                 "cannot convert send-only channel to receive-only");
+}
+
+static int chan_sendonly (lua_State *L) {
+  return auxview(L, GCH_DIR_SEND,
+                 "cannot convert receive-only channel to send-only");
+}
+
+/* __eq: a view equals its channel and every other view of it */
+static int chan_eq (lua_State *L) {
+  gch_ChanBox *a = gchL_testchan(L, 1), *b = gchL_testchan(L, 2);
+  lua_pushboolean(L, a != NULL && b != NULL && a->c == b->c);
+  return 1;
+}
+
+static int chan_tostring (lua_State *L) {
+  gch_ChanBox *b = gchL_checkchan(L, 1);
+  const char *kind = b->dir == GCH_DIR_RECV ? "<-chan"
+                   : b->dir == GCH_DIR_SEND ? "chan<-" : "chan";
+  lua_pushfstring(L, "%s(%I/%I%s)", kind, (LUAI_UACINT)b->c->count,
+                  (LUAI_UACINT)b->c->cap, b->c->closed ? ", closed" : "");
+  return 1;
+}
+
+static const luaL_Reg chan_methods[] = {
+  {"send", chan_send},
+  {"recv", chan_recv},
+  {"close", chan_close},
+  {"len", chan_len},
+  {"cap", chan_cap},
+  {"range", chan_range},
+  {"recv_only", chan_recvonly},
+  {"send_only", chan_sendonly},
+  {NULL, NULL}
+};
+
+static const luaL_Reg chan_funcs[] = {
+  {"chan", chan_new},
+  {NULL, NULL}
+};
+
+static const luaL_Reg chan_meta[] = {
+  {"__gc", chan_gc},
+  {"__close", chan_toclose},
+  {"__len", chan_len},
+  {"__eq", chan_eq},
+  {"__tostring", chan_tostring},
+  {NULL, NULL}
+};
+
+/* gchL_chan_open: fill the channel metatable; add 'chan' to the module. */
+void gchL_chan_open (lua_State *L) {
+  gchL_setfuncs(L, GCH_IDX_CHANMT, chan_meta);
+  lua_createtable(L, 0, 8);
+  gchL_setfuncs(L, -1, chan_methods);
+  lua_setfield(L, GCH_IDX_CHANMT, "__index");
+  gchL_setfuncs(L, GCH_IDX_MODULE, chan_funcs);
+}

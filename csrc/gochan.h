@@ -1,0 +1,232 @@
+/*
+** gochan.h: internal types shared by the C core of gochan.
+**
+** The picture (DESIGN.md): Go's runtime with a Lua state where Go has a P.
+** Each Lua state owns one scheduler (gch_Sched) that runs goroutines
+** (gch_G), each a Lua coroutine of that state. Channels (gch_Chan) are C
+** objects; goroutines park on them with waiter records (gch_Waiter, Go's
+** sudog) kept in FIFO wait queues (gch_WaitQ).
+**
+** Naming (STYLE.md 2.2): gch_<subsystem>_<verb> never touches a lua_State
+** and never raises; gchL_<verb> takes a lua_State and may raise.
+*/
+#ifndef gochan_h
+#define gochan_h
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lua.h"
+#include "lauxlib.h"
+
+#if !defined(LUA_VERSION_NUM) || LUA_VERSION_NUM != 504
+#error "gochan needs Lua 5.4"
+#endif
+
+/* Only luaopen_gochan_core is exported; everything else is hidden. */
+#if defined(__GNUC__)
+#define GCH_API __attribute__((visibility("default")))
+#else
+#define GCH_API
+#endif
+
+/* lua_closethread appeared in 5.4.6; Debian's 5.4.4 has lua_resetthread. */
+#if LUA_VERSION_RELEASE_NUM >= 50406
+#define gch_closethread(co, from) lua_closethread(co, from)
+#else
+#define gch_closethread(co, from) ((void)(from), lua_resetthread(co))
+#endif
+
+#if defined(GOCHAN_DEBUG)
+#include <stdio.h>
+#include <stdlib.h>
+#define gch_assert(c) \
+  ((c) ? (void)0 : (fprintf(stderr, "gochan: %s:%d: assertion failed: %s\n", \
+                            __FILE__, __LINE__, #c), abort()))
+#else
+#define gch_assert(c) ((void)0)
+#endif
+
+/* Result codes of operations that never raise (mapped by gchL_raise). */
+#define GCH_OK          0
+#define GCH_WOULDBLOCK  1   /* the operation must park */
+#define GCH_CLOSED      2   /* send on closed channel */
+#define GCH_DEADLOCK    3   /* nothing can ever wake the waiting goroutine */
+#define GCH_GOERROR     4   /* a goroutine failed: its error is pending */
+#define GCH_ENOMEM      5
+
+/* Registry key of a state's scheduler: the address of a static char. */
+extern const char gch_schedkey;
+
+/* Metatable names (STYLE.md 2.2: dotted paths, shown in type errors). */
+#define GCH_CHAN_T   "gochan.chan"
+#define GCH_CASE_T   "gochan.case"
+#define GCH_SCHED_T  "gochan.scheduler"
+
+/*
+** Upvalues shared by every C function registered by the core, and the
+** stack slots where luaopen_gochan_core keeps them while opening.
+*/
+#define GCH_UV_SCHED  lua_upvalueindex(1)   /* the gch_Sched userdata */
+#define GCH_UV_CHANMT lua_upvalueindex(2)   /* the channel metatable */
+#define GCH_UV_CASEMT lua_upvalueindex(3)   /* the select case metatable */
+#define GCH_NUPVALUES 3
+#define GCH_IDX_SCHED  1
+#define GCH_IDX_CHANMT 2
+#define GCH_IDX_CASEMT 3
+#define GCH_IDX_MODULE 4
+
+typedef struct gch_Sched gch_Sched;
+typedef struct gch_G gch_G;
+typedef struct gch_Waiter gch_Waiter;
+typedef struct gch_Chan gch_Chan;
+
+/*
+** gch_Waiter: one goroutine waiting on one channel (Go's sudog). A
+** goroutine blocked in a plain send/recv uses the waiter embedded in its
+** gch_G; a select uses one per case. Waiters are C memory owned by their
+** gch_G, never Lua objects, so another OS thread may one day touch them
+** under the channel's lock.
+**
+** Values of a local channel never leave Lua: a parked sender's value stays
+** on its thread's stack at 'slot'; a value for a parked receiver is pushed
+** on top of its thread's stack (which reserved room before parking).
+*/
+struct gch_Waiter {
+  gch_Waiter *prev, *next;  /* links in c's recvq/sendq */
+  gch_G *g;                 /* the goroutine that waits */
+  gch_Chan *c;              /* channel waited on; holds a ref while queued */
+  lua_State *L;             /* thread whose stack holds/receives the value */
+  int slot;                 /* sender: stack index of the value in L */
+  int caseidx;              /* select: 1-based case index; 0 for plain ops */
+  unsigned char queued;     /* linked in a queue (and holding a ref on c) */
+  unsigned char isselect;   /* part of a select: wins only through g->selectdone */
+  unsigned char issend;     /* queued on sendq (else recvq) */
+  unsigned char success;    /* after wake-up: 1 if a value moved, 0 if closed */
+};
+
+/* gch_WaitQ: intrusive FIFO of waiters (waitq.h). */
+typedef struct gch_WaitQ {
+  gch_Waiter *first, *last;
+} gch_WaitQ;
+
+/* Goroutine states. */
+#define GCH_GRUNNABLE 0   /* in the run queue */
+#define GCH_GRUNNING  1   /* being resumed, or the main goroutine running */
+#define GCH_GWAITING  2   /* parked or blocked inline */
+#define GCH_GDEAD     3   /* finished; record kept for reuse */
+
+/*
+** gch_G: a goroutine. The main goroutine's record is embedded in the
+** scheduler and its 'co' is the state's main thread; the others are
+** malloc'd, their coroutine anchored in the scheduler's anchor table
+** under 'anchor' (releasing the key is the only release).
+*/
+struct gch_G {
+  gch_Sched *S;             /* owning scheduler */
+  lua_Integer id;           /* process-unique id; main of the first state is 1 */
+  lua_State *co;            /* the goroutine's coroutine */
+  lua_State *blockL;        /* thread that made the current blocking call */
+  const char *waitreason;   /* "chan receive", ... while waiting */
+  int status;               /* GCH_G* */
+  int nargs;                /* arguments of its first resume; -1 once started */
+  int nselect;              /* cases of the select in progress */
+  int anchor;               /* ref of 'co' in the anchor table (0 for main) */
+  unsigned char resumed;    /* inside the scheduler's lua_resume of 'co' */
+  unsigned char parking;    /* yielding to the scheduler to park */
+  unsigned char inl;        /* blocked inline: a wake-up sets 'woken' */
+  unsigned char woken;      /* readied while blocked inline */
+  unsigned char selectdone; /* select: a case has won (Go's selectDone) */
+  int waitstatus;           /* GCH_OK or why the wait failed */
+  gch_Waiter *won;          /* the waiter that completed the wait */
+  gch_Waiter w1;            /* waiter of a plain send/recv */
+  gch_Waiter *ws;           /* select waiters (grown on demand) */
+  int nws;                  /* slots in 'ws' */
+  gch_G *prev, *next;       /* all live goroutines, oldest first */
+};
+
+/*
+** gch_Sched: one per Lua state, a userdata in the registry under
+** &gch_schedkey and upvalue 1 of every core function. User values:
+** 1 = anchor table (goroutine coroutines), 2 = pending goroutine errors.
+*/
+struct gch_Sched {
+  lua_State *L;             /* the state's main thread */
+  gch_G *current;           /* goroutine running now (main when none resumed) */
+  gch_G main;               /* the main goroutine */
+  gch_G **runq;             /* ring of runnable goroutines */
+  size_t rqhead, rqlen, rqcap;
+  gch_G *free;              /* finished goroutines kept for reuse (via 'next') */
+  int nfree;
+  gch_G all;                /* sentinel of the list of live goroutines */
+  lua_Integer live;         /* goroutines started and not finished, main excluded */
+  lua_Integer errhead;      /* pending goroutine errors: keys errhead+1 .. */
+  lua_Integer errtail;      /* .. errtail of user value 2 */
+  uint64_t rng;             /* select's random choice (xorshift64*) */
+  int closing;              /* the state is being closed: nothing runs */
+};
+
+/*
+** gch_Chan: a channel (Go's hchan).
+** Invariants (as chan.go): at most one of recvq/sendq is non-empty, once
+** stale select waiters are skipped; buffered: count > 0 => recvq empty,
+** count < cap => sendq empty; unbuffered: count == 0 always.
+** Local mode: the buffer is a Lua table, user value 1 of every box of the
+** channel, slot i+1 for ring index i.
+*/
+struct gch_Chan {
+  int refs;                 /* boxes plus queued waiters */
+  int closed;
+  lua_Integer cap;          /* Go's dataqsiz */
+  lua_Integer count;        /* Go's qcount */
+  lua_Integer sendx, recvx; /* ring indices, 0-based */
+  gch_WaitQ recvq, sendq;
+};
+
+/* Channel directions of a box (a view restricts what it may do). */
+#define GCH_DIR_BOTH 3
+#define GCH_DIR_SEND 1
+#define GCH_DIR_RECV 2
+
+/* gch_ChanBox: the Lua face of a channel; views are further boxes. */
+typedef struct gch_ChanBox {
+  gch_Chan *c;
+  int dir;
+} gch_ChanBox;
+
+/* ---- sched.c ---- */
+gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */
+void gch_sched_ready (gch_G *g);
+int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
+               lua_KFunction k);
+gch_G *gchL_current (lua_State *L, gch_Sched *S);     /* reserves stack */
+int gchL_waitstatus (lua_State *L, gch_G *g);
+int gchL_iscallable (lua_State *L, int i);
+uint64_t gch_sched_rand (gch_Sched *S);
+int gchL_raise (lua_State *L, gch_Sched *S, int code);
+void gchL_sched_new (lua_State *L);
+void gchL_sched_open (lua_State *L);
+
+/* ---- chan.c ---- */
+gch_ChanBox *gchL_checkchan (lua_State *L, int arg);
+gch_ChanBox *gchL_testchan (lua_State *L, int arg);
+void gch_chan_release (gch_Chan *c);
+/* Non-blocking attempts used by ops and select; GCH_OK, GCH_WOULDBLOCK or
+** GCH_CLOSED. recv pushes value and ok on success; send takes the value
+** at stack index 'v'. */
+int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box);
+int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v);
+int gch_chan_recvready (gch_Chan *c);
+int gch_chan_sendready (gch_Chan *c);
+void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send);
+void gch_chan_dequeue (gch_Waiter *w);
+void gchL_chan_open (lua_State *L);
+
+/* ---- select.c ---- */
+void gchL_select_open (lua_State *L);
+
+/* ---- core.c ---- */
+/* set 'l' into the table at 't' with the core's shared upvalues */
+void gchL_setfuncs (lua_State *L, int t, const luaL_Reg *l);
+
+#endif

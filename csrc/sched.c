@@ -1,0 +1,555 @@
+/*
+** sched.c: the per-state scheduler (Go's proc.go: gopark, goready,
+** schedule) and the goroutine functions of the module.
+**
+** What a yield means, decided here once:
+** - A goroutine is a coroutine resumed by the scheduler loop (runone). A
+**   blocking operation parks it: it sets 'parking' and lua_yieldk's to the
+**   loop with a continuation; the loop then leaves it alone until
+**   gch_sched_ready puts it back on the run queue.
+** - Any other yield that reaches the loop (go.yield, or a user's
+**   coroutine.yield at the goroutine's top level) puts the goroutine at the
+**   back of the run queue; the yielded values are dropped.
+** - Where the blocked thread cannot yield to the loop (the main chunk, a
+**   user coroutine nested in a goroutine, a non-yieldable C boundary such
+**   as a table.sort comparator), the blocking call runs the loop inline
+**   until its goroutine is woken ('inl'/'woken'), then finishes in the same
+**   continuation a yield would have reached.
+**
+** Invariants: a goroutine is in the run queue at most once, so the ring
+** has room for 'live' + 1 entries (grown by go(), so ready never
+** allocates). 'current' is the goroutine whose code runs now: the main
+** goroutine unless the loop is inside lua_resume of another. A goroutine
+** is WAITING exactly while it has a wait in progress; its waiters are
+** queued only then.
+**
+** Locking: none yet; one state's scheduler is only touched by the OS
+** thread running that state.
+*/
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gochan.h"
+
+const char gch_schedkey = 0;
+
+/* Finished goroutines kept, with their coroutines, for reuse. */
+#define POOL_MAX 1024
+
+/* Process-wide goroutine ids: never reused (the only global state). */
+static atomic_llong nextid = 1;
+
+static lua_Integer newid (void) {
+  return (lua_Integer)atomic_fetch_add(&nextid, 1);
+}
+
+gch_Sched *gchL_sched (lua_State *L) {
+  return (gch_Sched *)lua_touserdata(L, GCH_UV_SCHED);
+}
+
+/* xorshift64*: the select's uniform random choice */
+uint64_t gch_sched_rand (gch_Sched *S) {
+  uint64_t x = S->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  S->rng = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+
+/*
+** {======================================================
+** Run queue and goroutine records
+** =======================================================
+*/
+
+static void runq_push (gch_Sched *S, gch_G *g) {
+  gch_assert(S->rqlen < S->rqcap);
+  S->runq[(S->rqhead + S->rqlen++) % S->rqcap] = g;
+}
+
+static gch_G *runq_pop (gch_Sched *S) {
+  gch_G *g = S->runq[S->rqhead];
+  if (++S->rqhead == S->rqcap) S->rqhead = 0;
+  S->rqlen--;
+  return g;
+}
+
+/* auxreserve: make the run queue able to hold one more goroutine. */
+static void auxreserve (lua_State *L, gch_Sched *S) {
+  size_t need = (size_t)S->live + 2, n, i;
+  gch_G **q;
+  if (need <= S->rqcap) return;
+  n = S->rqcap * 2;
+  q = (gch_G **)malloc(n * sizeof(*q));
+  if (q == NULL) luaL_error(L, "not enough memory");
+  for (i = 0; i < S->rqlen; i++)  /* unwrap the ring */
+    q[i] = S->runq[(S->rqhead + i) % S->rqcap];
+  free(S->runq);
+  S->runq = q;
+  S->rqhead = 0;
+  S->rqcap = n;
+}
+
+static void all_link (gch_Sched *S, gch_G *g) {
+  g->prev = S->all.prev;
+  g->next = &S->all;
+  S->all.prev->next = g;
+  S->all.prev = g;
+}
+
+static void all_unlink (gch_G *g) {
+  g->prev->next = g->next;
+  g->next->prev = g->prev;
+  g->prev = g->next = NULL;
+}
+
+/* auxdropwaiters: withdraw every waiter 'g' still has queued. */
+static void auxdropwaiters (gch_G *g) {
+  int i;
+  gch_chan_dequeue(&g->w1);
+  for (i = 0; i < g->nws; i++) gch_chan_dequeue(&g->ws[i]);
+}
+
+/* auxfreeg: release a goroutine record and its coroutine's anchor. */
+static void auxfreeg (lua_State *L, gch_Sched *S, gch_G *g) {
+  if (g->anchor != LUA_NOREF && L != NULL) {
+    lua_getiuservalue(L, GCH_UV_SCHED, 1);
+    luaL_unref(L, -1, g->anchor);  /* the ref made in auxnewg */
+    lua_pop(L, 1);
+  }
+  (void)S;
+  free(g->ws);
+  free(g);
+}
+
+/*
+** auxnewg: a goroutine record with an idle coroutine, from the pool or
+** new (its coroutine anchored in the anchor table). [-0, +0, m]
+*/
+static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
+  gch_G *g = S->free;
+  if (g != NULL) {
+    S->free = g->next;
+    S->nfree--;
+    return g;
+  }
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
+  lua_newthread(L);
+  g = (gch_G *)calloc(1, sizeof(*g));
+  if (g == NULL) luaL_error(L, "not enough memory");  /* thread is garbage */
+  g->co = lua_tothread(L, -1);
+  g->anchor = luaL_ref(L, -2);  /* unref'd in auxfreeg */
+  lua_pop(L, 1);  /* anchor table */
+  g->S = S;
+  g->w1.g = g;
+  return g;
+}
+
+/* auxrecycle: 'g' finished; keep it for reuse or free it. */
+static void auxrecycle (lua_State *L, gch_Sched *S, gch_G *g) {
+  all_unlink(g);
+  S->live--;
+  g->status = GCH_GDEAD;
+  if (S->nfree < POOL_MAX && lua_status(g->co) == LUA_OK) {
+    lua_settop(g->co, 0);
+    g->next = S->free;
+    S->free = g;
+    S->nfree++;
+  }
+  else auxfreeg(L, S, g);
+}
+
+
+/*
+** {======================================================
+** Goroutine errors
+** =======================================================
+*/
+
+/*
+** auxcapture: (protected) append "goroutine N: <msg>" and the traceback
+** of the failed goroutine (light userdata at 1) to the pending errors.
+*/
+static int auxcapture (lua_State *L) {
+  gch_G *g = (gch_G *)lua_touserdata(L, 1);
+  gch_Sched *S = g->S;
+  const char *msg;
+  lua_xmove(g->co, L, 1);  /* error object */
+  lua_pushvalue(L, -1);
+  lua_xmove(L, g->co, 1);  /* leave it for the __close handlers */
+  msg = luaL_tolstring(L, -1, NULL);
+  msg = lua_pushfstring(L, "goroutine %I: %s", (LUAI_UACINT)g->id, msg);
+  luaL_traceback(L, g->co, msg, 0);
+  lua_getiuservalue(L, GCH_UV_SCHED, 2);  /* pending errors */
+  lua_insert(L, -2);
+  lua_rawseti(L, -2, (lua_Integer)++S->errtail);
+  return 0;
+}
+
+/* auxfinish: a goroutine's coroutine returned (st == LUA_OK) or failed. */
+static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
+  if (st != LUA_OK) {
+    lua_pushvalue(L, GCH_UV_SCHED);  /* upvalue for auxcapture */
+    lua_pushcclosure(L, auxcapture, 1);
+    lua_pushlightuserdata(L, g);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {  /* out of memory */
+      lua_pop(L, 1);
+      lua_getiuservalue(L, GCH_UV_SCHED, 2);
+      lua_pushliteral(L, "goroutine failed: not enough memory");
+      lua_rawseti(L, -2, (lua_Integer)++S->errtail);
+      lua_pop(L, 1);
+    }
+    gch_G *saved = S->current;
+    S->current = g;  /* its <close> handlers run as this goroutine */
+    gch_closethread(g->co, L);
+    S->current = saved;
+  }
+  auxrecycle(L, S, g);
+}
+
+
+/*
+** {======================================================
+** The loop: resume, park, ready
+** =======================================================
+*/
+
+/*
+** runone: resume the goroutine at the head of the run queue until it
+** parks, yields or ends. Returns 0 if nothing was runnable.
+*/
+static int runone (lua_State *L, gch_Sched *S) {
+  gch_G *g, *saved = S->current;
+  int st, nres;
+  if (S->rqlen == 0) return 0;
+  g = runq_pop(S);
+  if (g->nargs < 0 && lua_status(g->co) != LUA_YIELD) {
+    /* user code resumed or closed it behind our back: it is lost */
+    auxdropwaiters(g);
+    auxrecycle(L, S, g);
+    return 1;
+  }
+  S->current = g;
+  g->status = GCH_GRUNNING;
+  g->resumed = 1;
+  st = lua_resume(g->co, L, g->nargs < 0 ? 0 : g->nargs, &nres);
+  g->resumed = 0;
+  g->nargs = -1;  /* started */
+  S->current = saved;
+  if (st == LUA_YIELD) {
+    if (g->parking) g->parking = 0;  /* parked: a waker will ready it */
+    else {  /* go.yield or a bare coroutine.yield */
+      lua_pop(g->co, nres);
+      g->status = GCH_GRUNNABLE;
+      runq_push(S, g);
+    }
+  }
+  else auxfinish(L, S, g, st);
+  return 1;
+}
+
+/* gch_sched_ready: 'g' may continue (Go's goready). Never allocates. */
+void gch_sched_ready (gch_G *g) {
+  if (g->inl) {  /* its blocking call runs the loop: tell it */
+    g->woken = 1;
+    return;
+  }
+  g->status = GCH_GRUNNABLE;
+  runq_push(g->S, g);
+}
+
+static int pendingerror (gch_Sched *S, gch_G *g) {
+  return g == &S->main && S->errtail != S->errhead;
+}
+
+/*
+** waitinline: run the loop until 'g' is woken. GCH_OK, or GCH_GOERROR
+** (the main goroutine has an error to raise), or GCH_DEADLOCK (nothing
+** left to run). The caller withdraws its waiters before raising.
+*/
+static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
+  int st = GCH_OK;
+  g->inl = 1;
+  g->woken = 0;
+  while (!g->woken) {
+    if (pendingerror(S, g)) { st = GCH_GOERROR; break; }
+    if (!runone(L, S)) { st = GCH_DEADLOCK; break; }
+  }
+  g->inl = 0;
+  g->woken = 0;
+  return st;
+}
+
+/*
+** gchL_current: the goroutine making a blocking call, after making room
+** on L for a value a waker pushes and for the inline loop. [-0, +0, m]
+*/
+gch_G *gchL_current (lua_State *L, gch_Sched *S) {
+  if (S->closing) luaL_error(L, "attempt to block while the Lua state is closing");
+  luaL_checkstack(L, 6, NULL);
+  return S->current;
+}
+
+/*
+** gchL_park: block 'g' (whose waiters are queued) and finish in 'k',
+** which reads the outcome from gchL_waitstatus. Yields to the loop when
+** L is the goroutine's own coroutine and may yield; runs the loop inline
+** otherwise (Go's gopark).
+*/
+int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
+               lua_KFunction k) {
+  g->status = GCH_GWAITING;
+  g->waitreason = reason;
+  g->blockL = L;
+  g->won = NULL;
+  if (g->resumed && L == g->co && lua_isyieldable(L)) {
+    g->parking = 1;
+    g->waitstatus = GCH_OK;
+    return lua_yieldk(L, 0, (lua_KContext)g, k);
+  }
+  g->waitstatus = waitinline(L, S, g);
+  g->status = GCH_GRUNNING;
+  return k(L, LUA_OK, (lua_KContext)g);
+}
+
+/*
+** gchL_waitstatus: in a park continuation, the outcome of g's wait. A
+** goroutine still WAITING was resumed by user code (coroutine.resume on
+** a parked goroutine): it is withdrawn from the scheduler, which no
+** longer owns its coroutine, and the resume fails.
+*/
+int gchL_waitstatus (lua_State *L, gch_G *g) {
+  gch_Sched *S = g->S;
+  if (g->status == GCH_GWAITING || S->current != g) {
+    auxdropwaiters(g);
+    all_unlink(g);
+    S->live--;
+    auxfreeg(L, S, g);
+    return luaL_error(L, "attempt to resume a parked goroutine");
+  }
+  return g->waitstatus;
+}
+
+
+/*
+** {======================================================
+** Raising: map a result code to its error (never with a waiter queued)
+** =======================================================
+*/
+
+/* auxwhere: push "file:line" of the innermost Lua frame of 'co'. */
+static void auxwhere (lua_State *L, lua_State *co) {
+  lua_Debug ar;
+  int level;
+  for (level = 0; lua_getstack(co, level, &ar); level++) {
+    lua_getinfo(co, "Sl", &ar);
+    if (ar.currentline > 0) {
+      lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+      return;
+    }
+  }
+  lua_pushliteral(L, "?");
+}
+
+/* auxdeadlock: push one line per live goroutine (id, state, where). */
+static void auxdeadlock (lua_State *L, gch_Sched *S) {
+  luaL_Buffer b;
+  gch_G *g;
+  luaL_buffinit(L, &b);
+  for (g = S->all.next; g != &S->all; g = g->next) {
+    /* the goroutine raising the error is still blocked in its call */
+    int blocked = g->status == GCH_GWAITING || g == S->current;
+    const char *what = blocked ? g->waitreason
+                     : g->status == GCH_GRUNNABLE ? "runnable" : "running";
+    lua_pushfstring(L, "\ngoroutine %I [%s]: ", (LUAI_UACINT)g->id, what);
+    luaL_addvalue(&b);
+    if (blocked || g->nargs < 0) {
+      auxwhere(L, blocked ? g->blockL : g->co);
+      luaL_addvalue(&b);
+    }
+  }
+  luaL_pushresult(&b);
+}
+
+int gchL_raise (lua_State *L, gch_Sched *S, int code) {
+  switch (code) {
+    case GCH_CLOSED:
+      return luaL_error(L, "send on closed channel");
+    case GCH_DEADLOCK:
+      luaL_where(L, 1);
+      lua_pushliteral(L, "all goroutines are asleep - deadlock!\n");
+      auxdeadlock(L, S);
+      lua_concat(L, 3);
+      return lua_error(L);
+    case GCH_GOERROR: {
+      lua_Integer i = (lua_Integer)++S->errhead;
+      lua_getiuservalue(L, GCH_UV_SCHED, 2);
+      lua_rawgeti(L, -1, i);
+      lua_pushnil(L);
+      lua_rawseti(L, -3, i);
+      return lua_error(L);
+    }
+    default:
+      return luaL_error(L, "not enough memory");
+  }
+}
+
+
+/*
+** {======================================================
+** Module functions
+** =======================================================
+*/
+
+int gchL_iscallable (lua_State *L, int i) {
+  if (lua_type(L, i) == LUA_TFUNCTION) return 1;
+  if (luaL_getmetafield(L, i, "__call") == LUA_TNIL) return 0;
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* go(f, ...) -> id: start f(...) as a goroutine of this state */
+static int sched_go (lua_State *L) {
+  gch_Sched *S = gchL_sched(L);
+  int n = lua_gettop(L);
+  gch_G *g;
+  luaL_argexpected(L, gchL_iscallable(L, 1), 1, "function");
+  if (S->closing) return luaL_error(L, "attempt to start a goroutine while the Lua state is closing");
+  auxreserve(L, S);
+  g = auxnewg(L, S);
+  if (!lua_checkstack(g->co, n)) {
+    g->next = S->free;  /* back to the pool, unused */
+    S->free = g;
+    S->nfree++;
+    return luaL_error(L, "too many arguments to 'go'");
+  }
+  lua_xmove(L, g->co, n);  /* f and its arguments */
+  g->nargs = n - 1;
+  g->id = newid();
+  g->status = GCH_GRUNNABLE;
+  all_link(S, g);
+  S->live++;
+  runq_push(S, g);
+  lua_pushinteger(L, g->id);
+  return 1;
+}
+
+/* the module's __call: go(f, ...) is go.go(f, ...) */
+static int sched_call (lua_State *L) {
+  lua_remove(L, 1);  /* the module table */
+  return sched_go(L);
+}
+
+/* go.yield(): let the other runnable goroutines run (runtime.Gosched) */
+static int sched_yield (lua_State *L) {
+  gch_Sched *S = gchL_sched(L);
+  gch_G *g = S->current;
+  size_t n;
+  if (g->resumed && L == g->co && lua_isyieldable(L))
+    return lua_yield(L, 0);  /* to the back of the run queue */
+  luaL_checkstack(L, 6, NULL);
+  for (n = S->rqlen; n > 0 && runone(L, S); n--) {}
+  if (pendingerror(S, g)) return gchL_raise(L, S, GCH_GOERROR);
+  return 0;
+}
+
+static int sched_id (lua_State *L) {
+  lua_pushinteger(L, gchL_sched(L)->current->id);
+  return 1;
+}
+
+static int sched_numgoroutine (lua_State *L) {
+  lua_pushinteger(L, gchL_sched(L)->live + 1);
+  return 1;
+}
+
+/*
+** __gc of the scheduler (the state is closing): abandon every goroutine
+** as Go does at exit, withdrawing its waiters so channels shared beyond
+** this state stay consistent; report errors nobody received.
+*/
+static int sched_gc (lua_State *L) {
+  gch_Sched *S = (gch_Sched *)lua_touserdata(L, 1);
+  gch_G *g;
+  S->closing = 1;
+  while ((g = S->all.next) != &S->all) {
+    auxdropwaiters(g);
+    all_unlink(g);
+    if (g != &S->main) auxfreeg(NULL, S, g);
+  }
+  free(S->main.ws);
+  while ((g = S->free) != NULL) {
+    S->free = g->next;
+    auxfreeg(NULL, S, g);
+  }
+  free(S->runq);
+  S->runq = NULL;
+  S->rqlen = S->rqcap = 0;
+  lua_getiuservalue(L, 1, 2);
+  while (S->errhead != S->errtail) {
+    lua_rawgeti(L, -1, (lua_Integer)++S->errhead);
+    fprintf(stderr, "gochan: goroutine error never raised in the main goroutine: %s\n",
+            lua_tostring(L, -1));
+    lua_pop(L, 1);
+  }
+  return 0;
+}
+
+/*
+** gchL_sched_new: push this state's scheduler, creating it on first use
+** (a second load of the module in one state shares it). [-0, +1, m]
+*/
+void gchL_sched_new (lua_State *L) {
+  gch_Sched *S;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &gch_schedkey) != LUA_TNIL) return;
+  lua_pop(L, 1);
+  S = (gch_Sched *)lua_newuserdatauv(L, sizeof(*S), 2);
+  memset(S, 0, sizeof(*S));
+  S->all.prev = S->all.next = &S->all;  /* before __gc can see it */
+  if (luaL_newmetatable(L, GCH_SCHED_T)) {
+    lua_pushcfunction(L, sched_gc);
+    lua_setfield(L, -2, "__gc");
+  }
+  lua_setmetatable(L, -2);
+  S->runq = (gch_G **)malloc(16 * sizeof(gch_G *));
+  if (S->runq == NULL) luaL_error(L, "not enough memory");
+  S->rqcap = 16;
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 1);  /* anchor table */
+  lua_newtable(L);
+  lua_setiuservalue(L, -2, 2);  /* pending errors */
+  lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_MAINTHREAD);
+  S->L = lua_tothread(L, -1);
+  lua_pop(L, 1);
+  S->main.S = S;
+  S->main.id = newid();
+  S->main.co = S->L;
+  S->main.status = GCH_GRUNNING;
+  S->main.anchor = LUA_NOREF;
+  S->main.nargs = -1;
+  S->main.w1.g = &S->main;
+  all_link(S, &S->main);
+  S->current = &S->main;
+  S->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)S ^ 0x9E3779B97F4A7C15ULL;
+  if (S->rng == 0) S->rng = 1;
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &gch_schedkey);
+}
+
+static const luaL_Reg sched_funcs[] = {
+  {"go", sched_go},
+  {"yield", sched_yield},
+  {"id", sched_id},
+  {"numgoroutine", sched_numgoroutine},
+  {"__call", sched_call},
+  {NULL, NULL}
+};
+
+void gchL_sched_open (lua_State *L) {
+  gchL_setfuncs(L, GCH_IDX_MODULE, sched_funcs);
+}

@@ -1,0 +1,28 @@
+--- gochan: Go's concurrency for Lua 5.4.
+-- The C core (gochan.core) holds the semantics; this file builds the public
+-- table and adds what is plain sugar.
+local core = require "gochan.core"
+
+local gochan = {
+  _VERSION = core._VERSION,
+  -- goroutines
+  go = core.go,
+  yield = core.yield,
+  id = core.id,
+  numgoroutine = core.numgoroutine,
+  -- channels and select
+  chan = core.chan,
+  select = core.select,
+  recv = core.recv,
+  send = core.send,
+  -- durations in seconds, so that code reads like Go: 300 * go.millisecond
+  nanosecond = 1e-9,
+  microsecond = 1e-6,
+  millisecond = 1e-3,
+  second = 1,
+  minute = 60,
+  hour = 3600,
+}
+
+-- go(f, ...) is go.go(f, ...)
+return setmetatable(gochan, { __call = core.__call, __name = "gochan" })

@@ -1,0 +1,41 @@
+--- Shared helpers for the specs: `local support = require "spec.support"`.
+local support = {}
+
+local LUA = os.getenv("LUA") or "lua5.4"
+local ROOT = os.getenv("PWD") or "."
+
+--- Run Lua source in a fresh lua5.4 process that can require the built
+-- gochan; returns its combined output and exit code. For behaviour that
+-- must not leak into this process: deadlocks, exit with goroutines alive,
+-- memory measurements.
+function support.run_lua(src)
+  local path = os.tmpname()
+  local f = assert(io.open(path, "w"))
+  f:write(string.format(
+    "package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
+    ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;",
+    ROOT .. "/build/?.so;"))
+  f:write(src)
+  f:close()
+  local p = assert(io.popen(LUA .. " " .. path .. " 2>&1; echo \"EXIT:$?\""))
+  local out = p:read("a")
+  p:close()
+  os.remove(path)
+  local code = tonumber(out:match("EXIT:(%d+)%s*$"))
+  return out:gsub("EXIT:%d+%s*$", ""), code
+end
+
+--- Run fn as a goroutine and wait for it from the main goroutine; errors
+-- inside it reach the caller with their traceback.
+function support.run(fn, ...)
+  local go = require "gochan"
+  local done = go.chan(1)
+  local args = table.pack(...)
+  go(function()
+    fn(table.unpack(args, 1, args.n))
+    done:send(true)
+  end)
+  assert(done:recv())
+end
+
+return support
