@@ -40,16 +40,19 @@ void gch_chan_release (gch_Chan *c) {
   }
 }
 
+const char gch_chantag = 0;
+
 /*
-** gchL_testchan: the box at 'arg' if it is a channel, else NULL. The
-** channel metatable is upvalue 2 of every core function (cqueues style).
+** gchL_testchan: the box at 'arg' if it is a channel, else NULL. Instead
+** of comparing metatables (two pushes and a pop on every send and recv),
+** a box is recognised by its size and a tag holding the address of a
+** static of this library, which no other userdata can contain by chance.
 */
 gch_ChanBox *gchL_testchan (lua_State *L, int arg) {
   gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, arg);
-  if (b == NULL || !lua_getmetatable(L, arg)) return NULL;
-  if (!lua_rawequal(L, -1, GCH_UV_CHANMT)) b = NULL;
-  lua_pop(L, 1);  /* metatable */
-  return b;
+  if (b != NULL && lua_rawlen(L, arg) == sizeof(*b) && b->tag == &gch_chantag)
+    return b;
+  return NULL;
 }
 
 gch_ChanBox *gchL_checkchan (lua_State *L, int arg) {
@@ -58,11 +61,11 @@ gch_ChanBox *gchL_checkchan (lua_State *L, int arg) {
   return b;
 }
 
-/* checkdir: the channel of the box at 1, which must allow 'dir'. */
-static gch_Chan *checkdir (lua_State *L, int dir, const char *msg) {
+/* checkdir: the box at 1, which must allow 'dir'. */
+static gch_ChanBox *checkdir (lua_State *L, int dir, const char *msg) {
   gch_ChanBox *b = gchL_checkchan(L, 1);
-  if (!(b->dir & dir)) luaL_error(L, "%s", msg);
-  return b->c;
+  if (l_unlikely(!(b->dir & dir))) luaL_error(L, "%s", msg);
+  return b;
 }
 
 #define checkrecv(L) \
@@ -78,12 +81,15 @@ static gch_Chan *checkdir (lua_State *L, int dir, const char *msg) {
 */
 static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
   gch_ChanBox *b = (gch_ChanBox *)lua_newuserdatauv(L, sizeof(*b), 1);
+  b->tag = NULL;  /* not a box until its metatable is set */
   b->c = NULL;  /* born empty: a memory error below leaves it harmless */
+  b->S = gchL_sched(L);
   b->dir = dir;
-  lua_pushvalue(L, GCH_UV_CHANMT);
-  lua_setmetatable(L, -2);
   lua_pushvalue(L, buf);
   lua_setiuservalue(L, -2, 1);
+  lua_pushvalue(L, GCH_UV_CHANMT);
+  lua_setmetatable(L, -2);
+  b->tag = &gch_chantag;
   b->c = c;
   if (c != NULL) c->refs++;
   return b;
@@ -127,24 +133,26 @@ static int chan_gc (lua_State *L) {
 ** =======================================================
 */
 
-/* bufput: append the value at 'v' to the ring of the box at 'box'. */
+/*
+** bufput: append the value at 'v' to the ring of the box at 'box'. Like
+** the other movers it leaves scratch values below its result: every
+** caller returns its results from the top. [-0, +1, m]
+*/
 static void bufput (lua_State *L, gch_Chan *c, int box, int v) {
   v = lua_absindex(L, v);
   lua_getiuservalue(L, box, 1);  /* ring */
   lua_pushvalue(L, v);
-  lua_rawseti(L, -2, c->sendx + 1);
-  lua_pop(L, 1);  /* ring */
+  lua_rawseti(L, -2, c->sendx + 1);  /* the ring stays: callers return */
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
-/* bufget: remove the oldest buffered value and push it. */
+/* bufget: remove the oldest buffered value and push it. [-0, +2, m] */
 static void bufget (lua_State *L, gch_Chan *c, int box) {
   lua_getiuservalue(L, box, 1);  /* ring */
   lua_rawgeti(L, -1, c->recvx + 1);  /* value */
   lua_pushnil(L);
   lua_rawseti(L, -3, c->recvx + 1);  /* clear the slot for the GC */
-  lua_remove(L, -2);  /* ring */
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
 }
@@ -230,7 +238,8 @@ int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v) {
 
 /*
 ** gchL_chan_tryrecv: receive without blocking (Go's chanrecv with
-** block=false). On GCH_OK pushes value and ok. [-0, +(0|2), m]
+** block=false). On GCH_OK pushes the value and ok on top (with scratch
+** values below them). [-0, +(0|2+), m]
 */
 int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
   gch_Waiter *w;
@@ -239,7 +248,7 @@ int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
     if ((w = auxdequeue(c, &c->sendq)) != NULL) {  /* buffer was full */
       auxtakefrom(L, w);
       bufput(L, c, box, -1);  /* its value takes the freed slot */
-      lua_pop(L, 1);
+      lua_pushvalue(L, -3);  /* the value received: ring, v, sv, ring */
       auxcomplete(w, 1);
     }
   }
@@ -294,15 +303,14 @@ static int chan_send_k (lua_State *L, int status, lua_KContext ctx) {
 }
 
 static int chan_send (lua_State *L) {
-  gch_Chan *c = checksend(L);
-  gch_Sched *S;
+  gch_ChanBox *b = checksend(L);
+  gch_Chan *c = b->c;
+  gch_Sched *S = b->S;
   gch_G *g;
   int st;
-  luaL_checkany(L, 2);
-  lua_settop(L, 2);
+  if (l_unlikely(lua_gettop(L) < 2)) luaL_checkany(L, 2);  /* send(nil) is fine */
   st = gchL_chan_trysend(L, c, 1, 2);
   if (st == GCH_OK) return 0;
-  S = gchL_sched(L);
   if (st == GCH_CLOSED) return gchL_raise(L, S, st);
   g = gchL_current(L, S);  /* reserves stack: a receiver pushes through us */
   g->w1.L = L;
@@ -326,21 +334,18 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
   return 2;
 }
 
-static int auxrecv (lua_State *L, gch_Chan *c, lua_KFunction k) {
-  gch_Sched *S;
+static int auxrecv (lua_State *L, gch_ChanBox *b, lua_KFunction k) {
+  gch_Chan *c = b->c;
   gch_G *g;
   if (gchL_chan_tryrecv(L, c, 1) == GCH_OK) return 2;
-  S = gchL_sched(L);
-  g = gchL_current(L, S);
+  g = gchL_current(L, b->S);
   g->w1.L = L;
   gch_chan_enqueue(c, &g->w1, 0);
-  return gchL_park(L, S, g, "chan receive", k);
+  return gchL_park(L, b->S, g, "chan receive", k);
 }
 
 static int chan_recv (lua_State *L) {
-  gch_Chan *c = checkrecv(L);
-  lua_settop(L, 1);
-  return auxrecv(L, c, chan_recv_k);
+  return auxrecv(L, checkrecv(L), chan_recv_k);
 }
 
 /* iterator of ch:range(): one receive, ends the loop once closed */
@@ -351,9 +356,7 @@ static int chan_next_k (lua_State *L, int status, lua_KContext ctx) {
 }
 
 static int chan_next (lua_State *L) {
-  gch_Chan *c = checkrecv(L);
-  lua_settop(L, 1);
-  if (auxrecv(L, c, chan_next_k) == 2) lua_pop(L, 1);
+  if (auxrecv(L, checkrecv(L), chan_next_k) == 2) lua_pop(L, 1);
   return 1;
 }
 
@@ -370,7 +373,7 @@ static int chan_range (lua_State *L) {
 
 /* ch:close()   as closechan: collect the waiters, then ready them */
 static int chan_close (lua_State *L) {
-  gch_Chan *c = checkdir(L, GCH_DIR_SEND, "close of receive-only channel");
+  gch_Chan *c = checkdir(L, GCH_DIR_SEND, "close of receive-only channel")->c;
   gch_Waiter *w, *ready = NULL;
   if (c->closed) return luaL_error(L, "close of closed channel");
   c->closed = 1;

@@ -37,6 +37,14 @@
 #define gch_closethread(co, from) ((void)(from), lua_resetthread(co))
 #endif
 
+#if !defined(l_unlikely)
+#if defined(__GNUC__)
+#define l_unlikely(x) __builtin_expect(((x) != 0), 0)
+#else
+#define l_unlikely(x) (x)
+#endif
+#endif
+
 #if defined(GOCHAN_DEBUG)
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,6 +145,7 @@ struct gch_G {
   unsigned char inl;        /* blocked inline: a wake-up sets 'woken' */
   unsigned char woken;      /* readied while blocked inline */
   unsigned char selectdone; /* select: a case has won (Go's selectDone) */
+  unsigned char lost;       /* resumed by user code while queued: drop it */
   int waitstatus;           /* GCH_OK or why the wait failed */
   gch_Waiter *won;          /* the waiter that completed the wait */
   gch_Waiter w1;            /* waiter of a plain send/recv */
@@ -188,11 +197,19 @@ struct gch_Chan {
 #define GCH_DIR_SEND 1
 #define GCH_DIR_RECV 2
 
-/* gch_ChanBox: the Lua face of a channel; views are further boxes. */
+/*
+** gch_ChanBox: the Lua face of a channel in one state; views are further
+** boxes. 'tag' lets the hot path recognise a box without pushing its
+** metatable (gchL_testchan); 'S' is the scheduler of the box's state.
+*/
 typedef struct gch_ChanBox {
-  gch_Chan *c;
-  int dir;
+  const void *tag;          /* &gch_chantag */
+  gch_Chan *c;              /* NULL only while being created */
+  gch_Sched *S;             /* scheduler of the state holding this box */
+  int dir;                  /* GCH_DIR_* */
 } gch_ChanBox;
+
+extern const char gch_chantag;
 
 /* ---- sched.c ---- */
 gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */

@@ -69,7 +69,7 @@ uint64_t gch_sched_rand (gch_Sched *S) {
 
 static void runq_push (gch_Sched *S, gch_G *g) {
   gch_assert(S->rqlen < S->rqcap);
-  S->runq[(S->rqhead + S->rqlen++) % S->rqcap] = g;
+  S->runq[(S->rqhead + S->rqlen++) & (S->rqcap - 1)] = g;  /* rqcap: 2^k */
 }
 
 static gch_G *runq_pop (gch_Sched *S) {
@@ -228,10 +228,12 @@ static int runone (lua_State *L, gch_Sched *S) {
   int st, nres;
   if (S->rqlen == 0) return 0;
   g = runq_pop(S);
-  if (g->nargs < 0 && lua_status(g->co) != LUA_YIELD) {
+  if (g->lost || (g->nargs < 0 && lua_status(g->co) != LUA_YIELD)) {
     /* user code resumed or closed it behind our back: it is lost */
     auxdropwaiters(g);
-    auxrecycle(L, S, g);
+    all_unlink(g);
+    S->live--;
+    auxfreeg(L, S, g);
     return 1;
   }
   S->current = g;
@@ -286,12 +288,15 @@ static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
 }
 
 /*
-** gchL_current: the goroutine making a blocking call, after making room
-** on L for a value a waker pushes and for the inline loop. [-0, +0, m]
+** gchL_current: the goroutine about to block. Room on L for a value a
+** waker pushes (at most 2 slots) and for the inline loop (3) needs no
+** check: a C function starts with LUA_MINSTACK free slots, and blocking
+** operations push at most a few values before parking (select, which
+** pushes more, checks for itself). [-0, +0, v]
 */
 gch_G *gchL_current (lua_State *L, gch_Sched *S) {
-  if (S->closing) luaL_error(L, "attempt to block while the Lua state is closing");
-  luaL_checkstack(L, 6, NULL);
+  if (l_unlikely(S->closing))
+    luaL_error(L, "attempt to block while the Lua state is closing");
   return S->current;
 }
 
@@ -327,9 +332,12 @@ int gchL_waitstatus (lua_State *L, gch_G *g) {
   gch_Sched *S = g->S;
   if (g->status == GCH_GWAITING || S->current != g) {
     auxdropwaiters(g);
-    all_unlink(g);
-    S->live--;
-    auxfreeg(L, S, g);
+    if (g->status == GCH_GRUNNABLE) g->lost = 1;  /* runone frees it */
+    else {
+      all_unlink(g);
+      S->live--;
+      auxfreeg(L, S, g);
+    }
     return luaL_error(L, "attempt to resume a parked goroutine");
   }
   return g->waitstatus;
