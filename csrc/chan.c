@@ -32,12 +32,11 @@
 ** =======================================================
 */
 
-/* gch_chan_release: drop one reference; the last frees the channel. */
-void gch_chan_release (gch_Chan *c) {
-  if (--c->refs == 0) {
-    gch_assert(c->recvq.first == NULL && c->sendq.first == NULL);
-    free(c);
-  }
+/* chan_destroy: the last reference is gone. */
+static void chan_destroy (gch_Ref *r) {
+  gch_Chan *c = (gch_Chan *)r;
+  gch_assert(c->recvq.first == NULL && c->sendq.first == NULL);
+  free(c);
 }
 
 const char gch_chantag = 0;
@@ -80,7 +79,9 @@ static gch_ChanBox *checkdir (lua_State *L, int dir, const char *msg) {
 ** [-0, +1, m]
 */
 static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
-  gch_ChanBox *b = (gch_ChanBox *)lua_newuserdatauv(L, sizeof(*b), 1);
+  gch_ChanBox *b;
+  buf = lua_absindex(L, buf);
+  b = (gch_ChanBox *)lua_newuserdatauv(L, sizeof(*b), 1);
   b->tag = NULL;  /* not a box until its metatable is set */
   b->c = NULL;  /* born empty: a memory error below leaves it harmless */
   b->S = gchL_sched(L);
@@ -91,7 +92,7 @@ static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
   lua_setmetatable(L, -2);
   b->tag = &gch_chantag;
   b->c = c;
-  if (c != NULL) c->refs++;
+  if (c != NULL) c->ref.refs++;
   return b;
 }
 
@@ -110,7 +111,8 @@ static int chan_new (lua_State *L) {
   c = (gch_Chan *)calloc(1, sizeof(*c));
   if (c == NULL) return luaL_error(L, "not enough memory");
   c->cap = n;
-  c->refs = 1;
+  c->ref.refs = 1;
+  c->ref.destroy = chan_destroy;
   b->c = c;
   return 1;
 }
@@ -121,7 +123,7 @@ static int chan_gc (lua_State *L) {
   if (b->c != NULL) {
     gch_Chan *c = b->c;
     b->c = NULL;
-    gch_chan_release(c);
+    gch_ref_release(&c->ref);
   }
   return 0;
 }
@@ -167,7 +169,7 @@ static gch_Waiter *auxdequeue (gch_Chan *c, gch_WaitQ *q) {
   gch_Waiter *w;
   while ((w = q->first) != NULL) {
     waitq_remove(q, w);
-    c->refs--;
+    c->ref.refs--;
     if (!w->isselect) return w;
     if (!w->g->selectdone) {
       w->g->selectdone = 1;
@@ -182,7 +184,7 @@ static gch_Waiter *auxpeek (gch_Chan *c, gch_WaitQ *q) {
   gch_Waiter *w;
   while ((w = q->first) != NULL && !waitq_live(w)) {
     waitq_remove(q, w);
-    c->refs--;
+    c->ref.refs--;
   }
   return w;
 }
@@ -268,20 +270,7 @@ int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
 
 /* gch_chan_enqueue: park 'w' on c's send or receive queue (takes a ref). */
 void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send) {
-  w->c = c;
-  w->success = 0;
-  w->issend = (unsigned char)send;
-  waitq_push(send ? &c->sendq : &c->recvq, w);
-  c->refs++;
-}
-
-/* gch_chan_dequeue: withdraw 'w' if still queued (drops its ref). */
-void gch_chan_dequeue (gch_Waiter *w) {
-  if (w->queued) {
-    gch_Chan *c = w->c;
-    waitq_remove(w->issend ? &c->sendq : &c->recvq, w);
-    gch_chan_release(c);
-  }
+  gch_waiter_enqueue(&c->ref, send ? &c->sendq : &c->recvq, w);
 }
 
 
@@ -296,7 +285,7 @@ static int chan_send_k (lua_State *L, int status, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = gchL_waitstatus(L, g);
   (void)status;
-  gch_chan_dequeue(&g->w1);
+  gch_waiter_dequeue(&g->w1);
   if (st == GCH_OK && !g->w1.success) st = GCH_CLOSED;  /* woken by close */
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   return 0;
@@ -324,7 +313,7 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = gchL_waitstatus(L, g);
   (void)status;
-  gch_chan_dequeue(&g->w1);
+  gch_waiter_dequeue(&g->w1);
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   if (!g->w1.success) {  /* closed */
     lua_pushnil(L);

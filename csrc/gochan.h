@@ -90,33 +90,45 @@ typedef struct gch_Waiter gch_Waiter;
 typedef struct gch_Chan gch_Chan;
 
 /*
-** gch_Waiter: one goroutine waiting on one channel (Go's sudog). A
-** goroutine blocked in a plain send/recv uses the waiter embedded in its
+** gch_Ref: header of every object goroutines can wait on (channels, sync
+** objects): a reference count held by each Lua box and each queued
+** waiter; the last release destroys the object.
+*/
+typedef struct gch_Ref {
+  int refs;
+  void (*destroy) (struct gch_Ref *r);
+} gch_Ref;
+
+typedef struct gch_WaitQ gch_WaitQ;
+
+/*
+** gch_Waiter: one goroutine waiting on one object (Go's sudog). A
+** goroutine blocked in a plain operation uses the waiter embedded in its
 ** gch_G; a select uses one per case. Waiters are C memory owned by their
 ** gch_G, never Lua objects, so another OS thread may one day touch them
-** under the channel's lock.
+** under the object's lock.
 **
 ** Values of a local channel never leave Lua: a parked sender's value stays
 ** on its thread's stack at 'slot'; a value for a parked receiver is pushed
 ** on top of its thread's stack (which reserved room before parking).
 */
 struct gch_Waiter {
-  gch_Waiter *prev, *next;  /* links in c's recvq/sendq */
+  gch_Waiter *prev, *next;  /* links in 'q' */
   gch_G *g;                 /* the goroutine that waits */
-  gch_Chan *c;              /* channel waited on; holds a ref while queued */
+  gch_WaitQ *q;             /* queue it is linked in, while 'queued' */
+  gch_Ref *obj;             /* object owning 'q'; a ref is held while queued */
   lua_State *L;             /* thread whose stack holds/receives the value */
   int slot;                 /* sender: stack index of the value in L */
   int caseidx;              /* select: 1-based case index; 0 for plain ops */
-  unsigned char queued;     /* linked in a queue (and holding a ref on c) */
+  unsigned char queued;     /* linked in 'q' (and holding a ref on 'obj') */
   unsigned char isselect;   /* part of a select: wins only through g->selectdone */
-  unsigned char issend;     /* queued on sendq (else recvq) */
-  unsigned char success;    /* after wake-up: 1 if a value moved, 0 if closed */
+  unsigned char success;    /* after wake-up: 1 if completed, 0 if by close */
 };
 
 /* gch_WaitQ: intrusive FIFO of waiters (waitq.h). */
-typedef struct gch_WaitQ {
+struct gch_WaitQ {
   gch_Waiter *first, *last;
-} gch_WaitQ;
+};
 
 /* Goroutine states. */
 #define GCH_GRUNNABLE 0   /* in the run queue */
@@ -184,7 +196,7 @@ struct gch_Sched {
 ** channel, slot i+1 for ring index i.
 */
 struct gch_Chan {
-  int refs;                 /* boxes plus queued waiters */
+  gch_Ref ref;              /* held by boxes and queued waiters */
   int closed;
   lua_Integer cap;          /* Go's dataqsiz */
   lua_Integer count;        /* Go's qcount */
@@ -198,16 +210,22 @@ struct gch_Chan {
 #define GCH_DIR_RECV 2
 
 /*
-** gch_ChanBox: the Lua face of a channel in one state; views are further
-** boxes. 'tag' lets the hot path recognise a box without pushing its
-** metatable (gchL_testchan); 'S' is the scheduler of the box's state.
+** gch_Box: the Lua face, in one state, of a channel or sync object; a
+** channel's views are further boxes. 'tag' tells the kind (the address of
+** a static of this library, which no other userdata can contain by
+** chance), so the hot path recognises a box without pushing its metatable.
 */
-typedef struct gch_ChanBox {
-  const void *tag;          /* &gch_chantag */
-  gch_Chan *c;              /* NULL only while being created */
+typedef struct gch_Box {
+  const void *tag;          /* &gch_chantag, ... ; NULL while being created */
+  union {
+    gch_Chan *c;
+    void *p;
+  };                        /* the object; NULL only while being created */
   gch_Sched *S;             /* scheduler of the state holding this box */
-  int dir;                  /* GCH_DIR_* */
-} gch_ChanBox;
+  int dir;                  /* channels: GCH_DIR_* */
+} gch_Box;
+
+typedef gch_Box gch_ChanBox;
 
 extern const char gch_chantag;
 
@@ -227,7 +245,7 @@ void gchL_sched_open (lua_State *L);
 /* ---- chan.c ---- */
 gch_ChanBox *gchL_checkchan (lua_State *L, int arg);
 gch_ChanBox *gchL_testchan (lua_State *L, int arg);
-void gch_chan_release (gch_Chan *c);
+
 /* Non-blocking attempts used by ops and select; GCH_OK, GCH_WOULDBLOCK or
 ** GCH_CLOSED. recv pushes value and ok on success; send takes the value
 ** at stack index 'v'. */
@@ -236,7 +254,6 @@ int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v);
 int gch_chan_recvready (gch_Chan *c);
 int gch_chan_sendready (gch_Chan *c);
 void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send);
-void gch_chan_dequeue (gch_Waiter *w);
 void gchL_chan_open (lua_State *L);
 
 /* ---- select.c ---- */

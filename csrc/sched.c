@@ -33,6 +33,7 @@
 #include <time.h>
 
 #include "gochan.h"
+#include "waitq.h"
 
 const char gch_schedkey = 0;
 
@@ -111,8 +112,8 @@ static void all_unlink (gch_G *g) {
 /* auxdropwaiters: withdraw every waiter 'g' still has queued. */
 static void auxdropwaiters (gch_G *g) {
   int i;
-  gch_chan_dequeue(&g->w1);
-  for (i = 0; i < g->nws; i++) gch_chan_dequeue(&g->ws[i]);
+  gch_waiter_dequeue(&g->w1);
+  for (i = 0; i < g->nws; i++) gch_waiter_dequeue(&g->ws[i]);
 }
 
 /* auxfreeg: release a goroutine record and its coroutine's anchor. */
@@ -390,7 +391,7 @@ int gchL_raise (lua_State *L, gch_Sched *S, int code) {
       return luaL_error(L, "send on closed channel");
     case GCH_DEADLOCK:
       luaL_where(L, 1);
-      lua_pushliteral(L, "all goroutines are asleep - deadlock!\n");
+      lua_pushliteral(L, "all goroutines are asleep - deadlock!");
       auxdeadlock(L, S);
       lua_concat(L, 3);
       return lua_error(L);

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "gochan.h"
+#include "waitq.h"
 
 #define CASE_RECV 1
 #define CASE_SEND 2
@@ -118,7 +119,7 @@ static int select_k (lua_State *L, int status, lua_KContext ctx) {
   gch_Waiter *w = g->won;
   int i;
   (void)status;
-  for (i = 0; i < g->nselect; i++) gch_chan_dequeue(&g->ws[i]);
+  for (i = 0; i < g->nselect; i++) gch_waiter_dequeue(&g->ws[i]);
   g->nselect = 0;
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   i = w->caseidx;

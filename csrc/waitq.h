@@ -13,6 +13,7 @@
 #include "gochan.h"
 
 static inline void waitq_push (gch_WaitQ *q, gch_Waiter *w) {
+  w->q = q;
   w->next = NULL;
   w->prev = q->last;
   if (q->last) q->last->next = w;
@@ -36,6 +37,30 @@ static inline void waitq_remove (gch_WaitQ *q, gch_Waiter *w) {
 */
 static inline int waitq_live (const gch_Waiter *w) {
   return !w->isselect || !w->g->selectdone;
+}
+
+static inline void gch_ref_release (gch_Ref *r) {
+  if (--r->refs == 0) r->destroy(r);
+}
+
+/* gch_waiter_enqueue: park 'w' on 'q' of 'obj' (the waiter holds a ref). */
+static inline void gch_waiter_enqueue (gch_Ref *obj, gch_WaitQ *q,
+                                       gch_Waiter *w) {
+  w->obj = obj;
+  w->success = 0;
+  waitq_push(q, w);
+  obj->refs++;
+}
+
+/*
+** gch_waiter_dequeue: withdraw 'w' if still queued, dropping its ref
+** (which may destroy the object, at state teardown).
+*/
+static inline void gch_waiter_dequeue (gch_Waiter *w) {
+  if (w->queued) {
+    waitq_remove(w->q, w);
+    gch_ref_release(w->obj);
+  }
 }
 
 #endif
