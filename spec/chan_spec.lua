@@ -328,6 +328,18 @@ describe("gochan.chan", function()
       end)
     end)
 
+    it("keeps FIFO order in a large buffer", function()
+      run(function()
+        local ch = go.chan(3000)
+        for i = 1, 3000 do ch:send(i) end
+        assert.equal(3000, ch:len())
+        for i = 1, 1500 do assert.equal(i, (ch:recv())) end
+        for i = 3001, 4500 do ch:send(i) end  -- wraps around
+        for i = 1501, 4500 do assert.equal(i, (ch:recv())) end
+        assert.equal(0, ch:len())
+      end)
+    end)
+
     it("puts blocked senders' values after the buffered ones, in arrival order", function()
       run(function()
         local ch = go.chan(1)
@@ -526,7 +538,7 @@ describe("gochan.chan", function()
       local ch = go.chan()
       local ok = pcall(function()
         local c <close> = ch
-        error("boom")
+        error("boom: " .. tostring(c))
       end)
       assert.is_false(ok)
       assert.same({ nil, false }, { ch:recv() })
