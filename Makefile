@@ -1,31 +1,252 @@
-# gochan: developer Makefile (luarocks uses the rockspec's builtin build).
+# gochan: developer Makefile. LuaRocks builds with the rockspec's builtin
+# backend instead (rockspec/gochan-scm-1.rockspec); both use these names.
+#
+#   make            build build/gochan/core.so (-Werror; also with CC=clang)
+#   make test       deps + build, busted specs, every examples/*.lua, the
+#                   spec/driver/*.c multi-state drivers
+#   make demo       run examples/02_producer_consumer.lua
+#   make bench      run bench/run.lua
+#   make lint       luacheck, and the rockspec's lists against csrc/ and lua/
+#   make asan       specs against an ASan+UBSan build (build/asan/), leaks on
+#   make install    DESTDIR, PREFIX, INST_LIBDIR, INST_LUADIR are honoured
+#   make deps       install the Debian packages the targets above need
+#   make clean
+
+SHELL      := /bin/bash
 LUA        ?= lua5.4
-LUA_INCDIR ?= $(shell pkg-config --variable=includedir lua5.4 2>/dev/null || echo /usr/include)/lua5.4
+LUA_INCDIR ?= /usr/include/lua5.4
 CC         ?= cc
 CFLAGS     ?= -O2 -g -fPIC
 LIBFLAG    ?= -shared
 DEVFLAGS   ?= -Werror
+BUILDDIR   ?= build
+
 WARN       := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
               -Wcast-qual -Wwrite-strings -Wundef -Wpointer-arith
-ALLCFLAGS  := $(CFLAGS) $(WARN) $(DEVFLAGS) -pthread -fvisibility=hidden -MMD -MP -I$(LUA_INCDIR) -Icsrc
+ALLCFLAGS   = $(CFLAGS) $(WARN) $(DEVFLAGS) -pthread -fvisibility=hidden -MMD -MP \
+              -I$(LUA_INCDIR) -Icsrc
 
-SRCS := $(wildcard csrc/*.c)
-OBJS := $(patsubst csrc/%.c,build/obj/%.o,$(SRCS))
-SO   := build/gochan/core.so
+PREFIX      ?= /usr/local
+INST_LIBDIR ?= $(PREFIX)/lib/lua/5.4
+INST_LUADIR ?= $(PREFIX)/share/lua/5.4
+INSTALL     ?= install
+
+BUSTED       ?= busted
+BUSTED_FLAGS ?=
+LUACHECK     ?= luacheck
+TIMEOUT      ?= timeout
+SPEC_TIMEOUT    ?= 600
+EXAMPLE_TIMEOUT ?= 60
+DRIVER_TIMEOUT  ?= 120
+DEMO         ?= examples/02_producer_consumer.lua
+ROCKSPEC     := rockspec/gochan-scm-1.rockspec
+
+# Debian packages `make deps` installs when one is missing.
+DEPS_PKGS  := lua5.4 liblua5.4-dev lua-busted luarocks lua-check pkg-config
+
+# Where scripts run by test/demo/bench find the module: this tree only
+# (";;" appends Lua's defaults, for the interpreter's own libraries).
+RUN_ENV     = LUA_PATH='./lua/?.lua;./lua/?/init.lua;;' \
+              LUA_CPATH='./$(BUILDDIR)/?.so;;' GOCHAN_BUILDDIR='$(BUILDDIR)'
+
+SRCS     := $(sort $(wildcard csrc/*.c))
+OBJS     := $(patsubst csrc/%.c,$(BUILDDIR)/obj/%.o,$(SRCS))
+SO       := $(BUILDDIR)/gochan/core.so
+LUAMODS  := $(sort $(wildcard lua/gochan/*.lua))
+EXAMPLES := $(sort $(wildcard examples/*.lua))
+DRIVERS  := $(patsubst spec/driver/%.c,$(BUILDDIR)/driver/%,$(sort $(wildcard spec/driver/*.c)))
+BENCHBIN := $(patsubst bench/%.c,$(BUILDDIR)/bench/%,$(sort $(wildcard bench/*.c)))
+LINTDIRS := $(wildcard lua spec examples bench)
+
+# Changing CC or a flag rebuilds: the command line is kept in a stamp file
+# that is rewritten only when it differs.
+FLAGS_STAMP := $(BUILDDIR)/.flags
+FLAGS_NOW    = $(CC) $(ALLCFLAGS) :: $(LIBFLAG) $(LDFLAGS)
 
 all: $(SO)
 
-$(SO): $(OBJS)
-	@mkdir -p $(dir $@)
+$(SO): $(OBJS) $(FLAGS_STAMP)
+	@mkdir -p $(@D)
 	$(CC) $(LIBFLAG) -pthread -o $@ $(OBJS) $(LDFLAGS)
 
-build/obj/%.o: csrc/%.c
-	@mkdir -p $(dir $@)
+$(BUILDDIR)/obj/%.o: csrc/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
 	$(CC) $(ALLCFLAGS) -c -o $@ $<
 
--include $(OBJS:.o=.d)
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
 
+# With `make -j test`, compiling waits for `deps` (the headers may be missing).
+ifneq ($(filter test demo bench asan,$(MAKECMDGOALS)),)
+$(OBJS): | deps
+endif
+
+-include $(OBJS:.o=.d) $(DRIVERS:=.d) $(BENCHBIN:=.d)
+
+# ---------------------------------------------------------------- deps
+deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "deps: no dpkg-query (not Debian?): install by hand: $(DEPS_PKGS)"; exit 0; \
+	fi; \
+	missing=; \
+	for p in $(DEPS_PKGS); do \
+	  [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] \
+	    || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "deps: missing Debian packages:$$missing"; \
+	  echo "deps: run: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi; \
+	echo "deps: installing$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update && apt-get install -y $$missing
+
+# ---------------------------------------------------------------- test
+# Every stage runs even if an earlier one failed; the target fails if any did.
+test: deps all
+	@status=0; \
+	$(MAKE) --no-print-directory test-specs || status=1; \
+	$(MAKE) --no-print-directory test-examples || status=1; \
+	$(MAKE) --no-print-directory test-drivers || status=1; \
+	exit $$status
+
+test-specs: all
+	$(RUN_ENV) $(TIMEOUT) $(SPEC_TIMEOUT) $(BUSTED) --lua=$(LUA) --cpath='./$(BUILDDIR)/?.so' $(BUSTED_FLAGS)
+
+# One line per example: "PASS  example  FILE" or "FAIL  example  FILE (...)",
+# then the failed example's output (.ci/run counts these lines).
+test-examples: all
+	@mkdir -p $(BUILDDIR)/examples; pass=0; fail=0; \
+	for f in $(EXAMPLES); do \
+	  log=$(BUILDDIR)/examples/$$(basename $$f .lua).log; \
+	  if $(RUN_ENV) $(TIMEOUT) $(EXAMPLE_TIMEOUT) $(LUA) $$f </dev/null >$$log 2>&1; then \
+	    pass=$$((pass + 1)); echo "PASS  example  $$f"; \
+	  else \
+	    rc=$$?; fail=$$((fail + 1)); \
+	    if [ $$rc = 124 ]; then why="timed out after $(EXAMPLE_TIMEOUT)s"; else why="exit $$rc"; fi; \
+	    echo "FAIL  example  $$f ($$why); its output:"; tail -n 40 $$log | sed 's/^/    | /'; \
+	  fi; \
+	done; \
+	echo "examples: $$pass of $$((pass + fail)) ran cleanly"; \
+	[ $$fail = 0 ]
+
+# Each spec/driver/X.c is a C program embedding its own lua_States (linked
+# against liblua5.4, unlike the module); it runs from the top directory.
+test-drivers: all $(DRIVERS)
+	@pass=0; fail=0; \
+	for d in $(DRIVERS); do \
+	  if $(RUN_ENV) $(TIMEOUT) $(DRIVER_TIMEOUT) $$d </dev/null; then \
+	    pass=$$((pass + 1)); echo "PASS  driver  $$d"; \
+	  else \
+	    rc=$$?; fail=$$((fail + 1)); echo "FAIL  driver  $$d (exit $$rc)"; \
+	  fi; \
+	done; \
+	[ -z "$(DRIVERS)" ] || echo "drivers: $$pass of $$((pass + fail)) ran cleanly"; \
+	[ $$fail = 0 ]
+
+$(BUILDDIR)/driver/%: spec/driver/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra $(DEVFLAGS) -pthread -MMD -MP -Icsrc \
+	  $$(pkg-config --cflags lua5.4) -o $@ $< $$(pkg-config --libs lua5.4) -pthread $(LDFLAGS)
+
+# ---------------------------------------------------------------- demo, bench
+demo: deps all
+	@[ -f $(DEMO) ] || { echo "demo: $(DEMO) does not exist (yet)"; exit 1; }
+	$(RUN_ENV) $(LUA) $(DEMO)
+
+# bench/*.c, if any, are C floors (e.g. a pthread hand-off) built into
+# $(BUILDDIR)/bench/; bench/run.lua finds them through GOCHAN_BENCHBIN.
+bench: deps all $(BENCHBIN)
+	$(RUN_ENV) GOCHAN_BENCHBIN='$(BUILDDIR)/bench' $(LUA) bench/run.lua $(BENCH_ARGS)
+
+$(BUILDDIR)/bench/%: bench/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra $(DEVFLAGS) -pthread -MMD -MP -Icsrc \
+	  $$(pkg-config --cflags lua5.4) -o $@ $< $$(pkg-config --libs lua5.4) -pthread $(LDFLAGS)
+
+# ---------------------------------------------------------------- install
+install: all
+	$(INSTALL) -d $(DESTDIR)$(INST_LIBDIR)/gochan $(DESTDIR)$(INST_LUADIR)/gochan
+	$(INSTALL) -m 0755 $(SO) $(DESTDIR)$(INST_LIBDIR)/gochan/core.so
+	$(INSTALL) -m 0644 $(LUAMODS) $(DESTDIR)$(INST_LUADIR)/gochan/
+
+uninstall:
+	rm -f $(DESTDIR)$(INST_LIBDIR)/gochan/core.so \
+	  $(patsubst lua/%,$(DESTDIR)$(INST_LUADIR)/%,$(LUAMODS))
+	-rmdir $(DESTDIR)$(INST_LIBDIR)/gochan $(DESTDIR)$(INST_LUADIR)/gochan 2>/dev/null
+
+# ---------------------------------------------------------------- asan
+# The module built by gcc with ASan+UBSan, the specs run by busted under the
+# uninstrumented lua5.4: the ASan runtime must be loaded first, hence
+# LD_PRELOAD, set on lua5.4 only (not on busted's launcher, which re-executes
+# itself under --lua). Leak detection is on (ASAN_DETECT_LEAKS=0 turns it off):
+# lua5.4 and busted free or keep reachable all they allocate, so a report is
+# ours. nodlclose.so keeps lua_close from unloading core.so before LSan runs,
+# so that leak stacks name our functions instead of "<unknown module>".
+# Child processes (spec/support.lua's run_lua) inherit the environment; they
+# load build/asan's module if they honour GOCHAN_BUILDDIR.
+ASAN_CC      ?= gcc
+ASAN_DIR     := build/asan
+ASAN_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+ASAN_CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fPIC -DGOCHAN_DEBUG $(ASAN_SAN)
+ASAN_DETECT_LEAKS ?= 1
+ASAN_ENV      = LD_PRELOAD="$$($(ASAN_CC) -print-file-name=libasan.so):$(CURDIR)/$(ASAN_DIR)/nodlclose.so" \
+                ASAN_OPTIONS=detect_leaks=$(ASAN_DETECT_LEAKS):strict_string_checks=1 \
+                UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+ASAN_MAKE     = $(MAKE) --no-print-directory BUILDDIR=$(ASAN_DIR) CC=$(ASAN_CC) \
+                CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='$(ASAN_SAN)'
+BUSTED_SCRIPT ?= $(shell command -v $(BUSTED) 2>/dev/null)
+
+asan: deps
+	$(ASAN_MAKE) all $(ASAN_DIR)/nodlclose.so
+	$(ASAN_MAKE) asan-specs
+
+asan-specs:
+	$(RUN_ENV) $(TIMEOUT) $(SPEC_TIMEOUT) env $(ASAN_ENV) \
+	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(BUSTED_FLAGS)
+
+$(ASAN_DIR)/nodlclose.so:
+	@mkdir -p $(@D)
+	printf 'int dlclose(void *h);\nint dlclose(void *h) { (void)h; return 0; }\n' > $(@D)/nodlclose.c
+	$(ASAN_CC) -shared -fPIC -o $@ $(@D)/nodlclose.c
+
+# ---------------------------------------------------------------- lint
+lint: lint-lua lint-rockspec
+
+lint-lua:
+	$(LUACHECK) $(LINTDIRS)
+
+# The rockspec lists every csrc/*.c for gochan.core, and every lua/**.lua.
+lint-rockspec:
+	@want=$$(ls csrc/*.c | sort); \
+	have=$$($(LUA) -e 'local e = {} assert(loadfile("$(ROCKSPEC)", "t", e))() \
+	  for _, s in ipairs(e.build.modules["gochan.core"].sources) do print(s) end' | sort); \
+	if [ "$$want" != "$$have" ]; then \
+	  echo "lint: $(ROCKSPEC) gochan.core sources differ from csrc/*.c:"; \
+	  diff <(echo "$$have") <(echo "$$want") | sed -n 's/^</  only in rockspec:/p; s/^>/  missing from rockspec:/p'; \
+	  exit 1; \
+	fi; \
+	want=$$(find lua -name '*.lua' | sort); \
+	have=$$($(LUA) -e 'local e = {} assert(loadfile("$(ROCKSPEC)", "t", e))() \
+	  for _, s in pairs(e.build.modules) do if type(s) == "string" then print(s) end end' | sort); \
+	if [ "$$want" != "$$have" ]; then \
+	  echo "lint: $(ROCKSPEC) Lua modules differ from lua/**.lua:"; \
+	  diff <(echo "$$have") <(echo "$$want") | sed -n 's/^</  only in rockspec:/p; s/^>/  missing from rockspec:/p'; \
+	  exit 1; \
+	fi; \
+	echo "lint: $(ROCKSPEC) lists all of csrc/*.c and lua/"
+
+# ---------------------------------------------------------------- clean
+# Also what `luarocks make` leaves in the tree (objects beside the sources).
 clean:
 	rm -rf build
+	rm -f csrc/*.o gochan/core.so
+	-@rmdir gochan 2>/dev/null || true
 
-.PHONY: all clean
+FORCE:
+
+.PHONY: all deps test test-specs test-examples test-drivers demo bench install \
+        uninstall asan asan-specs lint lint-lua lint-rockspec clean FORCE
