@@ -41,17 +41,9 @@ static void chan_destroy (gch_Ref *r) {
 
 const char gch_chantag = 0;
 
-/*
-** gchL_testchan: the box at 'arg' if it is a channel, else NULL. Instead
-** of comparing metatables (two pushes and a pop on every send and recv),
-** a box is recognised by its size and a tag holding the address of a
-** static of this library, which no other userdata can contain by chance.
-*/
+/* gchL_testchan: the box at 'arg' if it is a channel, else NULL. */
 gch_ChanBox *gchL_testchan (lua_State *L, int arg) {
-  gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, arg);
-  if (b != NULL && lua_rawlen(L, arg) == sizeof(*b) && b->tag == &gch_chantag)
-    return b;
-  return NULL;
+  return gchL_testbox(L, arg, &gch_chantag);
 }
 
 gch_ChanBox *gchL_checkchan (lua_State *L, int arg) {
@@ -81,16 +73,10 @@ static gch_ChanBox *checkdir (lua_State *L, int dir, const char *msg) {
 static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
   gch_ChanBox *b;
   buf = lua_absindex(L, buf);
-  b = (gch_ChanBox *)lua_newuserdatauv(L, sizeof(*b), 1);
-  b->tag = NULL;  /* not a box until its metatable is set */
-  b->c = NULL;  /* born empty: a memory error below leaves it harmless */
-  b->S = gchL_sched(L);
+  b = gchL_newbox(L, &gch_chantag, 1, GCH_UV_CHANMT);
   b->dir = dir;
   lua_pushvalue(L, buf);
   lua_setiuservalue(L, -2, 1);
-  lua_pushvalue(L, GCH_UV_CHANMT);
-  lua_setmetatable(L, -2);
-  b->tag = &gch_chantag;
   b->c = c;
   if (c != NULL) c->ref.refs++;
   return b;
@@ -115,6 +101,27 @@ static int chan_new (lua_State *L) {
   c->ref.destroy = chan_destroy;
   b->c = c;
   return 1;
+}
+
+/*
+** gchL_newtimerchan: push the receive-only view of a new timer channel.
+** Internally it buffers one value (in 'tval'); nothing can send on it or
+** close it but its timer. [-0, +1, m]
+*/
+gch_Chan *gchL_newtimerchan (lua_State *L) {
+  gch_ChanBox *b;
+  gch_Chan *c;
+  lua_pushnil(L);  /* no ring: the value lives in 'tval' */
+  b = auxnewbox(L, NULL, GCH_DIR_RECV, -1);
+  lua_remove(L, -2);
+  c = (gch_Chan *)calloc(1, sizeof(*c));
+  if (c == NULL) luaL_error(L, "not enough memory");
+  c->cap = 1;
+  c->istimer = 1;
+  c->ref.refs = 1;
+  c->ref.destroy = chan_destroy;
+  b->c = c;
+  return c;
 }
 
 /* __gc: drop the box's reference. Never closes (Go does not either). */
@@ -151,6 +158,11 @@ static void bufput (lua_State *L, gch_Chan *c, int box, int v) {
 
 /* bufget: remove the oldest buffered value and push it. [-0, +2, m] */
 static void bufget (lua_State *L, gch_Chan *c, int box) {
+  if (l_unlikely(c->istimer)) {  /* the one fired time, kept in C */
+    lua_pushnumber(L, c->tval);
+    c->count = 0;
+    return;
+  }
   lua_getiuservalue(L, box, 1);  /* ring */
   lua_rawgeti(L, -1, c->recvx + 1);  /* value */
   lua_pushnil(L);
@@ -386,13 +398,22 @@ static int chan_toclose (lua_State *L) {
   return 0;
 }
 
+/* len and cap; a timer channel reports 0 and 0 (Go 1.23: synchronous) */
+static lua_Integer auxlen (gch_Chan *c) {
+  return c->istimer ? 0 : c->count;
+}
+
+static lua_Integer auxcap (gch_Chan *c) {
+  return c->istimer ? 0 : c->cap;
+}
+
 static int chan_len (lua_State *L) {
-  lua_pushinteger(L, gchL_checkchan(L, 1)->c->count);
+  lua_pushinteger(L, auxlen(gchL_checkchan(L, 1)->c));
   return 1;
 }
 
 static int chan_cap (lua_State *L) {
-  lua_pushinteger(L, gchL_checkchan(L, 1)->c->cap);
+  lua_pushinteger(L, auxcap(gchL_checkchan(L, 1)->c));
   return 1;
 }
 
@@ -430,8 +451,8 @@ static int chan_tostring (lua_State *L) {
   gch_ChanBox *b = gchL_checkchan(L, 1);
   const char *kind = b->dir == GCH_DIR_RECV ? "<-chan"
                    : b->dir == GCH_DIR_SEND ? "chan<-" : "chan";
-  lua_pushfstring(L, "%s(%I/%I%s)", kind, (LUAI_UACINT)b->c->count,
-                  (LUAI_UACINT)b->c->cap, b->c->closed ? ", closed" : "");
+  lua_pushfstring(L, "%s(%I/%I%s)", kind, (LUAI_UACINT)auxlen(b->c),
+                  (LUAI_UACINT)auxcap(b->c), b->c->closed ? ", closed" : "");
   return 1;
 }
 

@@ -9,11 +9,46 @@
 
 void gchL_setfuncs (lua_State *L, int t, const luaL_Reg *l) {
   lua_pushvalue(L, t);
+  gchL_pushupvalues(L);
+  luaL_setfuncs(L, l, GCH_NUPVALUES);
+  lua_pop(L, 1);  /* copy of the table */
+}
+
+void gchL_pushupvalues (lua_State *L) {
   lua_pushvalue(L, GCH_IDX_SCHED);
   lua_pushvalue(L, GCH_IDX_CHANMT);
   lua_pushvalue(L, GCH_IDX_CASEMT);
-  luaL_setfuncs(L, l, GCH_NUPVALUES);
-  lua_pop(L, 1);  /* copy of the table */
+}
+
+/*
+** gchL_testbox: the box at 'arg' if it is one of kind 'tag', else NULL.
+** A box is recognised by its size and tag (see gch_Box), without pushing
+** its metatable: this is on every channel operation.
+*/
+gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag) {
+  gch_Box *b = (gch_Box *)lua_touserdata(L, arg);
+  if (b != NULL && lua_rawlen(L, arg) == sizeof(*b) && b->tag == tag)
+    return b;
+  return NULL;
+}
+
+/*
+** gchL_newbox: push an empty box of kind 'tag' with 'nuv' user values and
+** the metatable at 'mt'. The caller sets b->p: until then __gc sees NULL.
+** [-0, +1, m]
+*/
+gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt) {
+  gch_Box *b;
+  mt = lua_absindex(L, mt);
+  b = (gch_Box *)lua_newuserdatauv(L, sizeof(*b), nuv);
+  b->tag = NULL;
+  b->p = NULL;
+  b->S = gchL_sched(L);
+  b->dir = 0;
+  lua_pushvalue(L, mt);
+  lua_setmetatable(L, -2);
+  b->tag = tag;
+  return b;
 }
 
 GCH_API int luaopen_gochan_core (lua_State *L);
@@ -28,6 +63,7 @@ GCH_API int luaopen_gochan_core (lua_State *L) {
   gchL_sched_open(L);
   gchL_chan_open(L);
   gchL_select_open(L);
+  gchL_timer_open(L);
   lua_pushliteral(L, GCH_VERSION);
   lua_setfield(L, GCH_IDX_MODULE, "_VERSION");
   return 1;

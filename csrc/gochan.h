@@ -130,6 +130,24 @@ struct gch_WaitQ {
   gch_Waiter *first, *last;
 };
 
+/* Timer kinds. */
+#define GCH_TSLEEP 0   /* go.sleep: readies 'g' (embedded in it, not counted) */
+#define GCH_TCHAN  1   /* Timer/Ticker/after: ticks on channel 'c' */
+#define GCH_TFUNC  2   /* after_func: starts its function in a goroutine */
+
+/* gch_Timer: an entry of a scheduler's timer heap (timer.c). */
+typedef struct gch_Timer {
+  gch_Ref ref;              /* box + heap while armed (not for sleep) */
+  double when;              /* monotonic deadline, seconds */
+  double period;            /* ticker period; 0 for one-shot timers */
+  uint64_t seq;             /* arming order: equal deadlines fire FIFO */
+  int hidx;                 /* index in S->heap; -1 when not armed */
+  int kind;                 /* GCH_T* */
+  gch_Sched *S;             /* scheduler whose heap it uses */
+  gch_G *g;                 /* sleep: the sleeping goroutine */
+  gch_Chan *c;              /* channel timers: their channel (ref held) */
+} gch_Timer;
+
 /* Goroutine states. */
 #define GCH_GRUNNABLE 0   /* in the run queue */
 #define GCH_GRUNNING  1   /* being resumed, or the main goroutine running */
@@ -161,6 +179,7 @@ struct gch_G {
   int waitstatus;           /* GCH_OK or why the wait failed */
   gch_Waiter *won;          /* the waiter that completed the wait */
   gch_Waiter w1;            /* waiter of a plain send/recv */
+  gch_Timer sleep;          /* timer of go.sleep */
   gch_Waiter *ws;           /* select waiters (grown on demand) */
   int nws;                  /* slots in 'ws' */
   gch_G *prev, *next;       /* all live goroutines, oldest first */
@@ -184,6 +203,11 @@ struct gch_Sched {
   lua_Integer errhead;      /* pending goroutine errors: keys errhead+1 .. */
   lua_Integer errtail;      /* .. errtail of user value 2 */
   uint64_t rng;             /* select's random choice (xorshift64*) */
+  gch_Timer **heap;         /* 4-ary min-heap of armed timers */
+  int nheap, heapcap;
+  uint64_t timerseq;        /* next gch_Timer.seq */
+  int wakefd;               /* eventfd the idle scheduler polls */
+  unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
 };
 
@@ -196,8 +220,10 @@ struct gch_Sched {
 ** channel, slot i+1 for ring index i.
 */
 struct gch_Chan {
-  gch_Ref ref;              /* held by boxes and queued waiters */
+  gch_Ref ref;              /* held by boxes, queued waiters, its timer */
   int closed;
+  int istimer;              /* a timer's channel: value in 'tval', reports cap 0 */
+  double tval;              /* timer channel: the fired, unreceived time */
   lua_Integer cap;          /* Go's dataqsiz */
   lua_Integer count;        /* Go's qcount */
   lua_Integer sendx, recvx; /* ring indices, 0-based */
@@ -240,6 +266,8 @@ int gchL_iscallable (lua_State *L, int i);
 uint64_t gch_sched_rand (gch_Sched *S);
 int gchL_raise (lua_State *L, gch_Sched *S, int code);
 void gchL_sched_new (lua_State *L);
+lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n);
+void gchL_pusherror (lua_State *L, gch_Sched *S);
 void gchL_sched_open (lua_State *L);
 
 /* ---- chan.c ---- */
@@ -256,11 +284,26 @@ int gch_chan_sendready (gch_Chan *c);
 void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send);
 void gchL_chan_open (lua_State *L);
 
+gch_Chan *gchL_newtimerchan (lua_State *L);          /* pushes a <-chan box */
+
+/* ---- timer.c ---- */
+double gch_now (void);
+double gchL_checkduration (lua_State *L, int arg);
+int gch_timer_cancel (gch_Timer *t);
+void gchL_timer_reserve (lua_State *L, gch_Sched *S);
+void gchL_timer_run (lua_State *L, gch_Sched *S);
+int gchL_timer_idle (lua_State *L, gch_Sched *S);
+void gchL_timer_open (lua_State *L);
+extern const char gch_timertag;
+
 /* ---- select.c ---- */
 void gchL_select_open (lua_State *L);
 
 /* ---- core.c ---- */
 /* set 'l' into the table at 't' with the core's shared upvalues */
 void gchL_setfuncs (lua_State *L, int t, const luaL_Reg *l);
+void gchL_pushupvalues (lua_State *L);                 /* while opening */
+gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag);
+gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt);
 
 #endif

@@ -30,7 +30,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gochan.h"
 #include "waitq.h"
@@ -109,9 +111,10 @@ static void all_unlink (gch_G *g) {
   g->prev = g->next = NULL;
 }
 
-/* auxdropwaiters: withdraw every waiter 'g' still has queued. */
+/* auxdropwaiters: withdraw every waiter and the sleep timer of 'g'. */
 static void auxdropwaiters (gch_G *g) {
   int i;
+  gch_timer_cancel(&g->sleep);
   gch_waiter_dequeue(&g->w1);
   for (i = 0; i < g->nws; i++) gch_waiter_dequeue(&g->ws[i]);
 }
@@ -148,6 +151,7 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
   lua_pop(L, 1);  /* anchor table */
   g->S = S;
   g->w1.g = g;
+  g->sleep.hidx = -1;
   return g;
 }
 
@@ -188,8 +192,19 @@ static int auxcapture (lua_State *L) {
   luaL_traceback(L, g->co, msg, 0);
   lua_getiuservalue(L, GCH_UV_SCHED, 2);  /* pending errors */
   lua_insert(L, -2);
-  lua_rawseti(L, -2, (lua_Integer)++S->errtail);
+  lua_rawseti(L, -2, ++S->errtail);
   return 0;
+}
+
+/*
+** gchL_pusherror: queue the error on top of L (popped) for the main
+** goroutine; used where a goroutine cannot even start.
+*/
+void gchL_pusherror (lua_State *L, gch_Sched *S) {
+  lua_getiuservalue(L, GCH_UV_SCHED, 2);
+  lua_insert(L, -2);
+  lua_rawseti(L, -2, ++S->errtail);
+  lua_pop(L, 1);
 }
 
 /* auxfinish: a goroutine's coroutine returned (st == LUA_OK) or failed. */
@@ -200,10 +215,8 @@ static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
     lua_pushlightuserdata(L, g);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) {  /* out of memory */
       lua_pop(L, 1);
-      lua_getiuservalue(L, GCH_UV_SCHED, 2);
       lua_pushliteral(L, "goroutine failed: not enough memory");
-      lua_rawseti(L, -2, (lua_Integer)++S->errtail);
-      lua_pop(L, 1);
+      gchL_pusherror(L, S);
     }
     gch_G *saved = S->current;
     S->current = g;  /* its <close> handlers run as this goroutine */
@@ -273,7 +286,10 @@ static int pendingerror (gch_Sched *S, gch_G *g) {
 /*
 ** waitinline: run the loop until 'g' is woken. GCH_OK, or GCH_GOERROR
 ** (the main goroutine has an error to raise), or GCH_DEADLOCK (nothing
-** left to run). The caller withdraws its waiters before raising.
+** runnable and no timer pending). Due timers are fired every 16 resumes
+** and whenever the run queue is empty; then the loop sleeps in the
+** kernel until the next one. The caller withdraws its waiters before
+** raising.
 */
 static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
   int st = GCH_OK;
@@ -281,7 +297,9 @@ static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
   g->woken = 0;
   while (!g->woken) {
     if (pendingerror(S, g)) { st = GCH_GOERROR; break; }
-    if (!runone(L, S)) { st = GCH_DEADLOCK; break; }
+    if (S->nheap > 0 && (++S->ticks & 15) == 0)  /* timers, now and then */
+      gchL_timer_run(L, S);
+    if (!runone(L, S) && !gchL_timer_idle(L, S)) { st = GCH_DEADLOCK; break; }
   }
   g->inl = 0;
   g->woken = 0;
@@ -422,13 +440,14 @@ int gchL_iscallable (lua_State *L, int i) {
   return 1;
 }
 
-/* go(f, ...) -> id: start f(...) as a goroutine of this state */
-static int sched_go (lua_State *L) {
-  gch_Sched *S = gchL_sched(L);
-  int n = lua_gettop(L);
+/*
+** gchL_spawn: start a goroutine running the function and n-1 arguments on
+** top of L (popped). Returns its id. [-n, +0, m]
+*/
+lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n) {
   gch_G *g;
-  luaL_argexpected(L, gchL_iscallable(L, 1), 1, "function");
-  if (S->closing) return luaL_error(L, "attempt to start a goroutine while the Lua state is closing");
+  if (S->closing)
+    return luaL_error(L, "attempt to start a goroutine while the Lua state is closing");
   auxreserve(L, S);
   g = auxnewg(L, S);
   if (!lua_checkstack(g->co, n)) {
@@ -444,7 +463,14 @@ static int sched_go (lua_State *L) {
   all_link(S, g);
   S->live++;
   runq_push(S, g);
-  lua_pushinteger(L, g->id);
+  return g->id;
+}
+
+/* go(f, ...) -> id: start f(...) as a goroutine of this state */
+static int sched_go (lua_State *L) {
+  gch_Sched *S = gchL_sched(L);
+  luaL_argexpected(L, gchL_iscallable(L, 1), 1, "function");
+  lua_pushinteger(L, gchL_spawn(L, S, lua_gettop(L)));
   return 1;
 }
 
@@ -499,6 +525,12 @@ static int sched_gc (lua_State *L) {
   free(S->runq);
   S->runq = NULL;
   S->rqlen = S->rqcap = 0;
+  while (S->nheap > 0) gch_timer_cancel(S->heap[0]);  /* drops their refs */
+  free(S->heap);
+  S->heap = NULL;
+  S->heapcap = 0;
+  if (S->wakefd >= 0) close(S->wakefd);
+  S->wakefd = -1;
   lua_getiuservalue(L, 1, 2);
   while (S->errhead != S->errtail) {
     lua_rawgeti(L, -1, (lua_Integer)++S->errhead);
@@ -520,6 +552,7 @@ void gchL_sched_new (lua_State *L) {
   S = (gch_Sched *)lua_newuserdatauv(L, sizeof(*S), 2);
   memset(S, 0, sizeof(*S));
   S->all.prev = S->all.next = &S->all;  /* before __gc can see it */
+  S->wakefd = -1;
   if (luaL_newmetatable(L, GCH_SCHED_T)) {
     lua_pushcfunction(L, sched_gc);
     lua_setfield(L, -2, "__gc");
@@ -528,6 +561,8 @@ void gchL_sched_new (lua_State *L) {
   S->runq = (gch_G **)malloc(16 * sizeof(gch_G *));
   if (S->runq == NULL) luaL_error(L, "not enough memory");
   S->rqcap = 16;
+  S->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (S->wakefd < 0) luaL_error(L, "cannot create the scheduler's eventfd");
   lua_newtable(L);
   lua_setiuservalue(L, -2, 1);  /* anchor table */
   lua_newtable(L);
@@ -542,6 +577,7 @@ void gchL_sched_new (lua_State *L) {
   S->main.anchor = LUA_NOREF;
   S->main.nargs = -1;
   S->main.w1.g = &S->main;
+  S->main.sleep.hidx = -1;
   all_link(S, &S->main);
   S->current = &S->main;
   S->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)S ^ 0x9E3779B97F4A7C15ULL;

@@ -15,6 +15,13 @@ local gochan = {
   select = core.select,
   recv = core.recv,
   send = core.send,
+  -- time
+  now = core.now,
+  sleep = core.sleep,
+  after = core.after,
+  timer = core.timer,
+  ticker = core.ticker,
+  after_func = core.after_func,
   -- durations in seconds, so that code reads like Go: 300 * go.millisecond
   nanosecond = 1e-9,
   microsecond = 1e-6,

@@ -1,0 +1,490 @@
+/*
+** timer.c: Go's time package for goroutines (Go's time.go): the
+** monotonic clock, a per-scheduler 4-ary min-heap of timers, sleep,
+** after, Timer, Ticker and after_func, and the idle wait of a scheduler.
+**
+** Timer channels follow Go 1.23: they report cap 0 and len 0, but keep
+** the one value fired and not yet received in the channel ('tval'), so
+** stop and reset can discard it: once they return, no stale value is
+** received. A ticker drops the ticks a slow reader misses.
+**
+** Invariants: a timer is in its scheduler's heap iff hidx >= 0, and the
+** heap then holds a reference to it (sleep timers are embedded in their
+** goroutine and are not counted). An after_func timer's box is anchored in
+** the scheduler's anchor table while armed, which keeps its function.
+** Locking: none yet; a scheduler's heap is touched by its own thread only.
+*/
+#define _GNU_SOURCE  /* ppoll */
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gochan.h"
+#include "waitq.h"
+
+const char gch_timertag = 0;
+
+#define TIMER_T "gochan.timer"
+
+double gch_now (void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/*
+** gchL_checkduration: argument 'arg' as a duration in seconds. NaN is an
+** error; huge values stay huge (a deadline of +inf never fires).
+*/
+double gchL_checkduration (lua_State *L, int arg) {
+  lua_Number d = luaL_checknumber(L, arg);
+  if (d != d) luaL_argerror(L, arg, "duration is NaN");
+  return (double)d;
+}
+
+
+/*
+** {======================================================
+** The heap (4-ary, each timer storing its index, as Go's)
+** =======================================================
+*/
+
+static int earlier (const gch_Timer *a, const gch_Timer *b) {
+  return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+}
+
+static void heap_set (gch_Sched *S, int i, gch_Timer *t) {
+  S->heap[i] = t;
+  t->hidx = i;
+}
+
+static void heap_up (gch_Sched *S, int i) {
+  gch_Timer *t = S->heap[i];
+  while (i > 0) {
+    int p = (i - 1) / 4;
+    if (!earlier(t, S->heap[p])) break;
+    heap_set(S, i, S->heap[p]);
+    i = p;
+  }
+  heap_set(S, i, t);
+}
+
+static void heap_down (gch_Sched *S, int i) {
+  gch_Timer *t = S->heap[i];
+  for (;;) {
+    int c = 4 * i + 1, best = -1, k;
+    for (k = c; k < c + 4 && k < S->nheap; k++)
+      if (best < 0 || earlier(S->heap[k], S->heap[best])) best = k;
+    if (best < 0 || !earlier(S->heap[best], t)) break;
+    heap_set(S, i, S->heap[best]);
+    i = best;
+  }
+  heap_set(S, i, t);
+}
+
+/* gchL_timer_reserve: room in the heap for one more timer. [-0, +0, m] */
+void gchL_timer_reserve (lua_State *L, gch_Sched *S) {
+  if (S->nheap == S->heapcap) {
+    int n = S->heapcap ? 2 * S->heapcap : 16;
+    gch_Timer **h = (gch_Timer **)realloc(S->heap, (size_t)n * sizeof(*h));
+    if (h == NULL) luaL_error(L, "not enough memory");
+    S->heap = h;
+    S->heapcap = n;
+  }
+}
+
+/* heap_add: arm 't' at 'when' (room reserved; 't' not in the heap). */
+static void heap_add (gch_Sched *S, gch_Timer *t, double when) {
+  gch_assert(t->hidx < 0 && S->nheap < S->heapcap);
+  t->when = when;
+  t->seq = S->timerseq++;
+  if (t->kind != GCH_TSLEEP) t->ref.refs++;  /* held while armed */
+  S->heap[S->nheap] = t;
+  t->hidx = S->nheap++;
+  heap_up(S, t->hidx);
+}
+
+/* heap_del: disarm 't' (in the heap); the caller drops the heap's ref. */
+static void heap_del (gch_Sched *S, gch_Timer *t) {
+  int i = t->hidx;
+  gch_Timer *last = S->heap[--S->nheap];
+  t->hidx = -1;
+  if (i == S->nheap) return;
+  heap_set(S, i, last);
+  heap_up(S, i);
+  heap_down(S, last->hidx);
+}
+
+/*
+** gch_timer_cancel: disarm 't' if armed; true if it was. Drops the heap's
+** reference, which may free 't' (never a sleep timer).
+*/
+int gch_timer_cancel (gch_Timer *t) {
+  if (t->hidx < 0) return 0;
+  heap_del(t->S, t);
+  if (t->kind != GCH_TSLEEP) gch_ref_release(&t->ref);
+  return 1;
+}
+
+
+/*
+** {======================================================
+** Firing
+** =======================================================
+*/
+
+/* deliver: a timer channel's tick (Go's sendTime: never blocks). */
+static void deliver (gch_Chan *c, double now) {
+  gch_Waiter *w;
+  while ((w = c->recvq.first) != NULL) {  /* a parked receiver takes it */
+    waitq_remove(&c->recvq, w);
+    c->ref.refs--;  /* the timer still holds one */
+    if (w->isselect) {
+      if (w->g->selectdone) continue;
+      w->g->selectdone = 1;
+    }
+    lua_pushnumber(w->L, now);  /* it reserved room before parking */
+    w->success = 1;
+    w->g->won = w;
+    gch_sched_ready(w->g);
+    return;
+  }
+  if (c->count == 0) {  /* else a ticker drops the tick */
+    c->tval = now;
+    c->count = 1;
+  }
+}
+
+/* auxstartfunc: (protected) start the function of after_func timer 1. */
+static int auxstartfunc (lua_State *L) {
+  gch_Timer *t = (gch_Timer *)lua_touserdata(L, 1);
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
+  lua_rawgetp(L, -1, t);  /* the timer's box */
+  lua_pushnil(L);
+  lua_rawsetp(L, -3, t);  /* unanchor */
+  lua_getiuservalue(L, -1, 2);  /* its function */
+  gchL_spawn(L, gchL_sched(L), 1);
+  return 0;
+}
+
+/*
+** gchL_timer_run: fire the timers that are due. Never raises: starting
+** an after_func goroutine runs protected, a failure becomes a pending
+** goroutine error.
+*/
+void gchL_timer_run (lua_State *L, gch_Sched *S) {
+  double now = gch_now();
+  while (S->nheap > 0 && S->heap[0]->when <= now) {
+    gch_Timer *t = S->heap[0];
+    heap_del(S, t);
+    switch (t->kind) {
+      case GCH_TSLEEP:
+        gch_sched_ready(t->g);
+        continue;  /* no reference to drop */
+      case GCH_TCHAN:
+        deliver(t->c, now);
+        if (t->period > 0) {  /* ticker: next tick after now, skipping missed ones */
+          double next = t->when + t->period;
+          if (next <= now) next += t->period * floor((now - next) / t->period + 1);
+          heap_add(S, t, next);  /* room: it just left the heap */
+        }
+        break;
+      case GCH_TFUNC:
+        lua_pushvalue(L, GCH_UV_SCHED);
+        lua_pushcclosure(L, auxstartfunc, 1);
+        lua_pushlightuserdata(L, t);
+        if (lua_pcall(L, 1, 0, 0) != LUA_OK) gchL_pusherror(L, S);
+        break;
+    }
+    gch_ref_release(&t->ref);  /* the heap's */
+  }
+}
+
+/*
+** gchL_timer_idle: nothing is runnable: sleep in the kernel until the
+** next timer or a wake-up on the scheduler's eventfd. False if nothing
+** could ever wake us (no timer pending): that is a deadlock.
+*/
+int gchL_timer_idle (lua_State *L, gch_Sched *S) {
+  struct pollfd pfd;
+  struct timespec ts, *tsp = NULL;
+  if (S->nheap == 0) return 0;
+  if (S->heap[0]->when != HUGE_VAL) {
+    double d = S->heap[0]->when - gch_now();
+    if (d < 0) d = 0;
+    if (d > 1e6) d = 1e6;  /* wake now and then: no overflow in timespec */
+    ts.tv_sec = (time_t)d;
+    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+    tsp = &ts;
+  }
+  pfd.fd = S->wakefd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if (ppoll(&pfd, 1, tsp, NULL) > 0 && (pfd.revents & POLLIN)) {
+    uint64_t n;
+    if (read(S->wakefd, &n, sizeof(n)) < 0) { /* EAGAIN: nothing to drain */ }
+  }
+  gchL_timer_run(L, S);
+  return 1;
+}
+
+
+/*
+** {======================================================
+** Timer objects
+** =======================================================
+*/
+
+static void timer_destroy (gch_Ref *r) {
+  gch_Timer *t = (gch_Timer *)r;
+  gch_assert(t->hidx < 0);
+  if (t->c != NULL) gch_ref_release(&t->c->ref);
+  free(t);
+}
+
+static gch_Timer *checktimer (lua_State *L) {
+  gch_Box *b = gchL_testbox(L, 1, &gch_timertag);
+  if (b == NULL) luaL_typeerror(L, 1, TIMER_T);
+  return (gch_Timer *)b->p;
+}
+
+/*
+** auxnewtimer: push a Timer box for a new timer of 'kind' firing after 'd'
+** (a ticker every 'period'); its channel, if any, is user value 1.
+** [-0, +1, m]
+*/
+static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
+                               double period) {
+  gch_Sched *S = gchL_sched(L);
+  gch_Box *b;
+  gch_Timer *t;
+  gchL_timer_reserve(L, S);
+  if (kind == GCH_TCHAN) gchL_newtimerchan(L);  /* its receive-only view */
+  else lua_pushnil(L);
+  b = gchL_newbox(L, &gch_timertag, 2, lua_upvalueindex(GCH_NUPVALUES + 1));
+  lua_rotate(L, -2, 1);  /* box below the channel */
+  lua_setiuservalue(L, -2, 1);
+  t = (gch_Timer *)calloc(1, sizeof(*t));
+  if (t == NULL) luaL_error(L, "not enough memory");
+  t->ref.refs = 1;  /* the box's */
+  t->ref.destroy = timer_destroy;
+  t->kind = kind;
+  t->hidx = -1;
+  t->S = S;
+  t->period = period;
+  if (kind == GCH_TCHAN) {
+    lua_getiuservalue(L, -1, 1);
+    t->c = gchL_testchan(L, -1)->c;
+    t->c->ref.refs++;  /* released by timer_destroy */
+    lua_pop(L, 1);
+  }
+  b->p = t;
+  heap_add(S, t, gch_now() + d);
+  return t;
+}
+
+/* drain: discard a fired, unreceived value; true if there was one. */
+static int drain (gch_Timer *t) {
+  if (t->c == NULL || t->c->count == 0) return 0;
+  t->c->count = 0;
+  return 1;
+}
+
+/* go.timer(d) -> Timer */
+static int timer_new (lua_State *L) {
+  double d = gchL_checkduration(L, 1);
+  auxnewtimer(L, GCH_TCHAN, d, 0);
+  return 1;
+}
+
+/* go.after(d) -> <-chan: receives go.now() once, after d */
+static int timer_after (lua_State *L) {
+  double d = gchL_checkduration(L, 1);
+  auxnewtimer(L, GCH_TCHAN, d, 0);
+  lua_getiuservalue(L, -1, 1);
+  return 1;
+}
+
+/* go.ticker(d) -> Ticker */
+static int timer_ticker (lua_State *L) {
+  double d = gchL_checkduration(L, 1);
+  if (!(d > 0)) return luaL_error(L, "non-positive interval for NewTicker");
+  auxnewtimer(L, GCH_TCHAN, d, d);
+  return 1;
+}
+
+/* go.after_func(d, f) -> Timer: runs f in its own goroutine after d */
+static int timer_afterfunc (lua_State *L) {
+  double d = gchL_checkduration(L, 1);
+  gch_Timer *t;
+  luaL_argexpected(L, gchL_iscallable(L, 2), 2, "function");
+  lua_settop(L, 2);
+  t = auxnewtimer(L, GCH_TFUNC, d, 0);
+  lua_pushvalue(L, 2);
+  lua_setiuservalue(L, -2, 2);  /* the function */
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);
+  lua_pushvalue(L, -2);
+  lua_rawsetp(L, -2, t);  /* anchored while armed */
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* t:stop() -> true if it stopped the timer before it delivered */
+static int timer_stop (lua_State *L) {
+  gch_Timer *t = checktimer(L);
+  int active = gch_timer_cancel(t);
+  active = drain(t) || active;
+  if (t->kind == GCH_TFUNC) {
+    lua_getiuservalue(L, GCH_UV_SCHED, 1);
+    lua_pushnil(L);
+    lua_rawsetp(L, -2, t);  /* unanchor */
+  }
+  if (t->period > 0) return 0;  /* Ticker.Stop returns nothing */
+  lua_pushboolean(L, active);
+  return 1;
+}
+
+/* t:reset(d) -> true if the timer had been active */
+static int timer_reset (lua_State *L) {
+  gch_Timer *t = checktimer(L);
+  double d = gchL_checkduration(L, 2);
+  int active;
+  if (t->period > 0 && !(d > 0))
+    return luaL_error(L, "non-positive interval for Ticker.Reset");
+  gchL_timer_reserve(L, t->S);
+  active = gch_timer_cancel(t);
+  active = drain(t) || active;
+  if (t->period > 0) t->period = d;
+  heap_add(t->S, t, gch_now() + d);
+  if (t->kind == GCH_TFUNC) {
+    lua_getiuservalue(L, GCH_UV_SCHED, 1);
+    lua_pushvalue(L, 1);
+    lua_rawsetp(L, -2, t);  /* anchored again */
+  }
+  if (t->period > 0) return 0;
+  lua_pushboolean(L, active);
+  return 1;
+}
+
+/* t.C and the methods */
+static int timer_index (lua_State *L) {
+  checktimer(L);
+  if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "C") == 0) {
+    lua_getiuservalue(L, 1, 1);
+    return 1;
+  }
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(GCH_NUPVALUES + 2));  /* methods */
+  return 1;
+}
+
+static int timer_gc (lua_State *L) {
+  gch_Box *b = gchL_testbox(L, 1, &gch_timertag);
+  if (b != NULL && b->p != NULL) {
+    gch_Timer *t = (gch_Timer *)b->p;
+    b->p = NULL;
+    gch_ref_release(&t->ref);  /* an armed timer lives on in the heap */
+  }
+  return 0;
+}
+
+static int timer_tostring (lua_State *L) {
+  gch_Timer *t = checktimer(L);
+  lua_pushstring(L, t->period > 0 ? "gochan.ticker" : "gochan.timer");
+  lua_pushfstring(L, "%s (%s)", lua_tostring(L, -1), t->hidx >= 0 ? "active" : "stopped");
+  return 1;
+}
+
+/* go.sleep(d): pause the calling goroutine for d seconds */
+static int sleep_k (lua_State *L, int status, lua_KContext ctx) {
+  gch_G *g = (gch_G *)ctx;
+  int st = gchL_waitstatus(L, g);
+  (void)status;
+  gch_timer_cancel(&g->sleep);
+  if (st != GCH_OK) return gchL_raise(L, g->S, st);
+  return 0;
+}
+
+static int time_sleep (lua_State *L) {
+  double d = gchL_checkduration(L, 1);
+  gch_Sched *S = gchL_sched(L);
+  gch_G *g;
+  if (!(d > 0)) return 0;
+  g = gchL_current(L, S);
+  gchL_timer_reserve(L, S);
+  g->sleep.kind = GCH_TSLEEP;
+  g->sleep.g = g;
+  g->sleep.S = S;
+  heap_add(S, &g->sleep, gch_now() + d);
+  return gchL_park(L, S, g, "sleep", sleep_k);
+}
+
+static int time_now (lua_State *L) {
+  lua_pushnumber(L, gch_now());
+  return 1;
+}
+
+static const luaL_Reg timer_funcs[] = {
+  {"now", time_now},
+  {"sleep", time_sleep},
+  {NULL, NULL}
+};
+
+static const luaL_Reg timer_ctors[] = {
+  {"timer", timer_new},
+  {"after", timer_after},
+  {"ticker", timer_ticker},
+  {"after_func", timer_afterfunc},
+  {NULL, NULL}
+};
+
+static const luaL_Reg timer_methods[] = {
+  {"stop", timer_stop},
+  {"reset", timer_reset},
+  {NULL, NULL}
+};
+
+static const luaL_Reg timer_meta[] = {
+  {"__gc", timer_gc},
+  {"__tostring", timer_tostring},
+  {NULL, NULL}
+};
+
+/*
+** gchL_timer_open: the Timer metatable and the time functions. Timer
+** functions get two more upvalues: the metatable and the methods table.
+*/
+void gchL_timer_open (lua_State *L) {
+  int mt, methods;
+  gchL_setfuncs(L, GCH_IDX_MODULE, timer_funcs);
+  luaL_newmetatable(L, TIMER_T);
+  mt = lua_gettop(L);
+  lua_newtable(L);
+  methods = lua_gettop(L);
+  gchL_pushupvalues(L);
+  lua_pushvalue(L, mt);
+  lua_pushvalue(L, methods);
+  luaL_setfuncs(L, timer_methods, GCH_NUPVALUES + 2);
+  lua_pushvalue(L, mt);
+  gchL_pushupvalues(L);
+  lua_pushvalue(L, mt);
+  lua_pushvalue(L, methods);
+  luaL_setfuncs(L, timer_meta, GCH_NUPVALUES + 2);
+  gchL_pushupvalues(L);
+  lua_pushvalue(L, mt);
+  lua_pushvalue(L, methods);
+  lua_pushcclosure(L, timer_index, GCH_NUPVALUES + 2);
+  lua_setfield(L, -2, "__index");
+  lua_pop(L, 1);  /* copy of mt */
+  lua_pushvalue(L, GCH_IDX_MODULE);
+  gchL_pushupvalues(L);
+  lua_pushvalue(L, mt);
+  lua_pushvalue(L, methods);
+  luaL_setfuncs(L, timer_ctors, GCH_NUPVALUES + 2);
+  lua_settop(L, mt - 1);
+}
