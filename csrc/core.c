@@ -64,6 +64,7 @@ GCH_API int luaopen_gochan_core (lua_State *L) {
   gchL_chan_open(L);
   gchL_select_open(L);
   gchL_timer_open(L);
+  gchL_sync_open(L);
   lua_pushliteral(L, GCH_VERSION);
   lua_setfield(L, GCH_IDX_MODULE, "_VERSION");
   return 1;

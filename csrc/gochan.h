@@ -296,6 +296,9 @@ int gchL_timer_idle (lua_State *L, gch_Sched *S);
 void gchL_timer_open (lua_State *L);
 extern const char gch_timertag;
 
+/* ---- sync.c ---- */
+void gchL_sync_open (lua_State *L);
+
 /* ---- select.c ---- */
 void gchL_select_open (lua_State *L);
 

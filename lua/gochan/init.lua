@@ -15,6 +15,12 @@ local gochan = {
   select = core.select,
   recv = core.recv,
   send = core.send,
+  -- sync
+  waitgroup = core.waitgroup,
+  mutex = core.mutex,
+  rwmutex = core.rwmutex,
+  once = core.once,
+  cond = core.cond,
   -- time
   now = core.now,
   sleep = core.sleep,
