@@ -89,6 +89,24 @@ describe("gochan scheduler", function()
       assert.equal("integer", math.type(id))
     end)
 
+    it("accepts a C function", function()
+      local t = {}
+      go(table.insert, t, "x")
+      go(rawset, t, "k", "v")
+      go.yield()
+      assert.same({ "x", k = "v" }, t)
+    end)
+
+    it("runs a blocking C method as the goroutine itself: go(c.send, c, v)", function()
+      local c = go.chan()
+      go(c.send, c, "direct")
+      assert.equal("direct", (c:recv()))
+      local r = go.chan(1)
+      go(go.select, { go.send(r, "by select") })
+      go.yield()
+      assert.equal("by select", (r:recv()))
+    end)
+
     it("accepts a callable table", function()
       local c = go.chan()
       local obj = setmetatable({ name = "obj" }, {
@@ -348,6 +366,59 @@ describe("gochan scheduler", function()
       assert.equal(0, code)
     end)
 
+    it("works inside pcall, xpcall, a for iterator and an __index metamethod in a goroutine", function()
+      local c, res = go.chan(), go.chan()
+      go(function()
+        local r = {}
+        r[1] = select(2, pcall(c.recv, c))
+        r[2] = select(2, xpcall(function() return c:recv() end, debug.traceback))
+        for v in function() if #r < 3 then return c:recv() end end do r[#r + 1] = v end
+        local t = setmetatable({}, { __index = function(_, k) return k .. c:recv() end })
+        r[4] = t.key
+        res:send(r)
+      end)
+      go(function() for i = 1, 4 do c:send(i) end end)
+      assert.same({ 1, 2, 3, "key4" }, (res:recv()))
+    end)
+
+    it("works inside __tostring called by tostring and inside require in a goroutine", function()
+      local c, res = go.chan(), go.chan()
+      package.preload["gochan_spec_blocking_module"] = function() return { v = c:recv() } end
+      go(function()
+        local obj = setmetatable({}, { __tostring = function() return "obj" .. c:recv() end })
+        local s = tostring(obj)
+        local m = require "gochan_spec_blocking_module"
+        res:send({ s, m.v })
+      end)
+      go(function() c:send(1); c:send(2) end)
+      local r = res:recv()
+      package.preload["gochan_spec_blocking_module"] = nil
+      package.loaded["gochan_spec_blocking_module"] = nil
+      assert.same({ "obj1", 2 }, r)
+    end)
+
+    it("lets goroutines run, fail and wake it while a goroutine waits inside a comparator", function()
+      local c, res = go.chan(), go.chan()
+      go(function()
+        local got
+        table.sort({ 2, 1 }, function(a, b) got = got or c:recv(); return a < b end)
+        res:send(got)
+      end)
+      local bad = go(function() error("failed meanwhile") end)
+      go(function() c:send("late value") end)
+      -- the error may come at this receive or at the next blocking call;
+      -- the value is never lost
+      local results = {}
+      for _ = 1, 2 do
+        local ok, v = pcall(res.recv, res)
+        results[#results + 1] = ok and v or ("error: " .. v)
+      end
+      table.sort(results)
+      assert.truthy(results[1]:find("^error: goroutine " .. bad .. ": "))
+      assert.truthy(results[1]:find("failed meanwhile", 1, true))
+      assert.equal("late value", results[2])
+    end)
+
     it("works inside a table.sort comparator in main", function()
       local c = go.chan()
       go(function() c:send(-1) end)
@@ -414,6 +485,24 @@ describe("gochan scheduler", function()
       assert.is_false(ok)
       assert.truthy(err:find("^goroutine " .. id .. ": "))
       assert.truthy(err:find("deep failure", 1, true))
+    end)
+
+    it("of a C function goroutine carry its message", function()
+      local c = go.chan()
+      local id = go(error, "c function failure", 0)
+      local ok, err = precv(c)
+      assert.is_false(ok)
+      assert.equal("goroutine " .. id .. ": c function failure\n",
+        err:sub(1, #("goroutine " .. id .. ": c function failure\n")))
+    end)
+
+    it("keep a position-less message exactly", function()
+      local c = go.chan()
+      local id = go(function() error("plain", 0) end)
+      local ok, err = precv(c)
+      assert.is_false(ok)
+      assert.equal("goroutine " .. id .. ": plain\nstack traceback:\n",
+        err:sub(1, #("goroutine " .. id .. ": plain\nstack traceback:\n")))
     end)
 
     it("convert a table error with __tostring using tostring", function()
@@ -524,7 +613,7 @@ describe("gochan scheduler", function()
     end)
   end)
 
-  describe("coroutine.resume of a goroutine's coroutine", function()
+  describe("user code touching a goroutine's coroutine", function()
     it("fails with an error for a parked goroutine, and the scheduler keeps working", function()
       local c = go.chan()
       local co
@@ -544,6 +633,46 @@ describe("gochan scheduler", function()
       go(function() res:send((c:recv())) end)
       assert.equal("v", (res:recv()))
       assert.same({}, got)
+    end)
+
+    it("fails with an error for a goroutine readied but not yet run, which is then dropped", function()
+      local out, code = support.run_lua([[
+        local go = require "gochan"
+        local c = go.chan()
+        local co
+        go(function() co = coroutine.running(); c:recv(); print("never") end)
+        go.yield()
+        go(function() c:send(1) end)
+        go.yield()  -- the sender ran and readied the receiver: it waits in the run queue
+        print(coroutine.resume(co))
+        for _ = 1, 5 do go(function() end) end
+        go.yield(); go.yield()
+        print(go.numgoroutine())
+      ]])
+      assert.equal(0, code, out)
+      local l = lines(out)
+      assert.equal(2, #l, out)
+      assert.truthy(l[1]:find("^false\t"), out)
+      assert.equal("1", l[2])
+    end)
+
+    it("coroutine.close of a parked goroutine withdraws it: no value is lost to it", function()
+      local out, code = support.run_lua([[
+        local go = require "gochan"
+        local c = go.chan()
+        local co
+        go(function() co = coroutine.running(); c:recv() end)
+        go.yield()
+        assert(coroutine.close(co))
+        local res = go.chan()
+        go(function() res:send((c:recv())) end)
+        go(function() c:send("v") end)
+        print(pcall(res.recv, res))
+        go.yield()
+        print(go.numgoroutine())
+      ]])
+      assert.equal(0, code, out)
+      assert.equal("true\tv\n1\n", out)
     end)
 
     it("does not crash for a goroutine that yielded with go.yield()", function()
@@ -661,6 +790,29 @@ describe("gochan scheduler", function()
       assert.truthy(report:find("all goroutines are asleep - deadlock!", 1, true))
       assert.equal(rline, report:match("\ngoroutine %d+ %[chan receive%]: [^\n]-:(%d+)"))
       assert.truthy(report:find("\ngoroutine 1 %[chan send%]: "), report)
+    end)
+
+    it("is raised by main, in the usual form, while a goroutine waits inside a comparator", function()
+      local out, code = support.run_lua([[
+        local go = require "gochan"
+        local c, c2 = go.chan(), go.chan()
+        local line
+        local id = go(function()
+          table.sort({ 2, 1 }, function(a, b)
+            line = debug.getinfo(1, "l").currentline; c2:recv()
+            return a < b
+          end)
+          c:send(1)
+        end)
+        local ok, err = pcall(function() return c:recv() end)
+        io.write(err, "\n--\n", id, " ", line, "\n")
+      ]])
+      assert.equal(0, code, out)
+      local report, id, line = out:match("^(.-)\n%-%-\n(%d+) (%d+)\n$")
+      assert.is_not_nil(report, out)
+      local l = lines(report)
+      assert.truthy(l[1]:find("^[^:]+:%d+: all goroutines are asleep %- deadlock!$"), report)
+      assert.truthy(report:find("\ngoroutine " .. id .. " %[chan receive%]: [^\n]-:" .. line .. "\n?"), report)
     end)
 
     it("is an ordinary error: pcall catches it and the program continues", function()

@@ -12,6 +12,8 @@
 ** Run with LUA_PATH/LUA_CPATH reaching lua/ and build/ (the Makefile sets
 ** them). Exits 0 on success; prints every failed check otherwise.
 */
+#define _POSIX_C_SOURCE 200809L  /* alarm, write */
+
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
