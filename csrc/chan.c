@@ -172,21 +172,21 @@ static void bufget (lua_State *L, gch_Chan *c, int box) {
 }
 
 /*
-** auxdequeue: remove and return the first waiter of 'q' that can still
-** complete, claiming its select (Go's dequeue + selectDone CAS); stale
-** select waiters met on the way are dropped. NULL if none.
+** gch_chan_dequeue: remove and return the first waiter of 'q' that can
+** still complete, claiming its select (Go's dequeue + selectDone CAS).
+** Stale select waiters, and waiters of goroutines whose coroutine user
+** code closed, are dropped on the way. NULL if none.
 ** The caller holds a box of 'c', so dropping refs never frees it.
 */
-static gch_Waiter *auxdequeue (gch_Chan *c, gch_WaitQ *q) {
+gch_Waiter *gch_chan_dequeue (gch_Chan *c, gch_WaitQ *q) {
   gch_Waiter *w;
   while ((w = q->first) != NULL) {
     waitq_remove(q, w);
     c->ref.refs--;
-    if (!w->isselect) return w;
-    if (!w->g->selectdone) {
-      w->g->selectdone = 1;
-      return w;
-    }
+    if (w->isselect && w->g->selectdone) continue;
+    if (l_unlikely(!gch_sched_alive(w->g))) continue;
+    if (w->isselect) w->g->selectdone = 1;
+    return w;
   }
   return NULL;
 }
@@ -194,9 +194,13 @@ static gch_Waiter *auxdequeue (gch_Chan *c, gch_WaitQ *q) {
 /* auxpeek: the first live waiter of 'q' (stale ones dropped), or NULL. */
 static gch_Waiter *auxpeek (gch_Chan *c, gch_WaitQ *q) {
   gch_Waiter *w;
-  while ((w = q->first) != NULL && !waitq_live(w)) {
-    waitq_remove(q, w);
-    c->ref.refs--;
+  while ((w = q->first) != NULL) {
+    if (!waitq_live(w)) {
+      waitq_remove(q, w);
+      c->ref.refs--;
+    }
+    else if (gch_sched_alive(w->g)) break;
+    /* else it was dropped with all its waiters */
   }
   return w;
 }
@@ -237,7 +241,7 @@ int gch_chan_sendready (gch_Chan *c) {
 int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v) {
   gch_Waiter *w;
   if (c->closed) return GCH_CLOSED;
-  if ((w = auxdequeue(c, &c->recvq)) != NULL) {  /* hand off directly */
+  if ((w = gch_chan_dequeue(c, &c->recvq)) != NULL) {  /* hand off directly */
     lua_pushvalue(L, v);
     lua_xmove(L, w->L, 1);  /* the receiver reserved room before parking */
     auxcomplete(w, 1);
@@ -259,14 +263,14 @@ int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
   gch_Waiter *w;
   if (c->count > 0) {
     bufget(L, c, box);
-    if ((w = auxdequeue(c, &c->sendq)) != NULL) {  /* buffer was full */
+    if ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) {  /* buffer was full */
       auxtakefrom(L, w);
       bufput(L, c, box, -1);  /* its value takes the freed slot */
       lua_pushvalue(L, -3);  /* the value received: ring, v, sv, ring */
       auxcomplete(w, 1);
     }
   }
-  else if ((w = auxdequeue(c, &c->sendq)) != NULL) {  /* unbuffered */
+  else if ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) {  /* unbuffered */
     auxtakefrom(L, w);
     auxcomplete(w, 1);
   }
@@ -378,8 +382,8 @@ static int chan_close (lua_State *L) {
   gch_Waiter *w, *ready = NULL;
   if (c->closed) return luaL_error(L, "close of closed channel");
   c->closed = 1;
-  while ((w = auxdequeue(c, &c->recvq)) != NULL) { w->next = ready; ready = w; }
-  while ((w = auxdequeue(c, &c->sendq)) != NULL) { w->next = ready; ready = w; }
+  while ((w = gch_chan_dequeue(c, &c->recvq)) != NULL) { w->next = ready; ready = w; }
+  while ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) { w->next = ready; ready = w; }
   while ((w = ready) != NULL) {  /* no lock may be held from here on */
     ready = w->next;
     w->next = NULL;

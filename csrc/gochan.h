@@ -200,6 +200,7 @@ struct gch_Sched {
   int nfree;
   gch_G all;                /* sentinel of the list of live goroutines */
   lua_Integer live;         /* goroutines started and not finished, main excluded */
+  lua_Integer nlost;        /* lost goroutines still in the run queue */
   lua_Integer errhead;      /* pending goroutine errors: keys errhead+1 .. */
   lua_Integer errtail;      /* .. errtail of user value 2 */
   uint64_t rng;             /* select's random choice (xorshift64*) */
@@ -258,6 +259,7 @@ extern const char gch_chantag;
 /* ---- sched.c ---- */
 gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */
 void gch_sched_ready (gch_G *g);
+int gch_sched_alive (gch_G *g);
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k);
 gch_G *gchL_current (lua_State *L, gch_Sched *S);     /* reserves stack */
@@ -278,6 +280,7 @@ gch_ChanBox *gchL_testchan (lua_State *L, int arg);
 ** GCH_CLOSED. recv pushes value and ok on success; send takes the value
 ** at stack index 'v'. */
 int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box);
+gch_Waiter *gch_chan_dequeue (gch_Chan *c, gch_WaitQ *q);
 int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v);
 int gch_chan_recvready (gch_Chan *c);
 int gch_chan_sendready (gch_Chan *c);

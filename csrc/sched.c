@@ -84,7 +84,7 @@ static gch_G *runq_pop (gch_Sched *S) {
 
 /* auxreserve: make the run queue able to hold one more goroutine. */
 static void auxreserve (lua_State *L, gch_Sched *S) {
-  size_t need = (size_t)S->live + 2, n, i;
+  size_t need = (size_t)(S->live + S->nlost) + 2, n, i;
   gch_G **q;
   if (need <= S->rqcap) return;
   n = S->rqcap * 2;
@@ -117,6 +117,34 @@ static void auxdropwaiters (gch_G *g) {
   gch_timer_cancel(&g->sleep);
   gch_waiter_dequeue(&g->w1);
   for (i = 0; i < g->nws; i++) gch_waiter_dequeue(&g->ws[i]);
+}
+
+/*
+** auxlose: user code took 'g' out of our hands (closed or resumed its
+** coroutine while it was parked): withdraw its waits and let runone
+** free the record; nothing will resume its coroutine again.
+*/
+static void auxlose (gch_Sched *S, gch_G *g) {
+  if (g->lost) return;
+  auxdropwaiters(g);
+  g->lost = 1;
+  all_unlink(g);  /* no longer live */
+  S->live--;
+  S->nlost++;  /* still takes a run queue slot */
+  if (g->status != GCH_GRUNNABLE) {  /* not in the run queue yet */
+    g->status = GCH_GRUNNABLE;
+    runq_push(S, g);
+  }
+}
+
+/*
+** gch_sched_alive: can the parked 'g' still be resumed? Not when user code
+** closed its coroutine (coroutine.close): then it is dropped (auxlose).
+*/
+int gch_sched_alive (gch_G *g) {
+  if (g->inl || lua_status(g->co) == LUA_YIELD) return 1;
+  auxlose(g->S, g);
+  return 0;
 }
 
 /* auxfreeg: release a goroutine record and its coroutine's anchor. */
@@ -187,12 +215,18 @@ static int auxcapture (lua_State *L) {
   lua_xmove(g->co, L, 1);  /* error object */
   lua_pushvalue(L, -1);
   lua_xmove(L, g->co, 1);  /* leave it for the __close handlers */
-  msg = luaL_tolstring(L, -1, NULL);
-  msg = lua_pushfstring(L, "goroutine %I: %s", (LUAI_UACINT)g->id, msg);
-  luaL_traceback(L, g->co, msg, 0);
   lua_getiuservalue(L, GCH_UV_SCHED, 2);  /* pending errors */
-  lua_insert(L, -2);
-  lua_rawseti(L, -2, ++S->errtail);
+  if (lua_getfield(L, -1, "deadlock") != LUA_TNIL && lua_rawequal(L, -1, -3)) {
+    lua_pushnil(L);  /* the deadlock report of gchL_raise: pass it on as is */
+    lua_setfield(L, -3, "deadlock");
+  }
+  else {
+    lua_settop(L, 3);  /* g, error, errors */
+    msg = luaL_tolstring(L, 2, NULL);
+    msg = lua_pushfstring(L, "goroutine %I: %s", (LUAI_UACINT)g->id, msg);
+    luaL_traceback(L, g->co, msg, 0);
+  }
+  lua_rawseti(L, 3, ++S->errtail);
   return 0;
 }
 
@@ -242,11 +276,10 @@ static int runone (lua_State *L, gch_Sched *S) {
   int st, nres;
   if (S->rqlen == 0) return 0;
   g = runq_pop(S);
-  if (g->lost || (g->nargs < 0 && lua_status(g->co) != LUA_YIELD)) {
-    /* user code resumed or closed it behind our back: it is lost */
-    auxdropwaiters(g);
-    all_unlink(g);
-    S->live--;
+  if (g->nargs < 0 && lua_status(g->co) != LUA_YIELD)
+    auxlose(S, g);  /* user code resumed or closed it while it was queued */
+  if (g->lost) {
+    S->nlost--;
     auxfreeg(L, S, g);
     return 1;
   }
@@ -350,13 +383,7 @@ int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
 int gchL_waitstatus (lua_State *L, gch_G *g) {
   gch_Sched *S = g->S;
   if (g->status == GCH_GWAITING || S->current != g) {
-    auxdropwaiters(g);
-    if (g->status == GCH_GRUNNABLE) g->lost = 1;  /* runone frees it */
-    else {
-      all_unlink(g);
-      S->live--;
-      auxfreeg(L, S, g);
-    }
+    auxlose(S, g);
     return luaL_error(L, "attempt to resume a parked goroutine");
   }
   return g->waitstatus;
@@ -407,12 +434,29 @@ int gchL_raise (lua_State *L, gch_Sched *S, int code) {
   switch (code) {
     case GCH_CLOSED:
       return luaL_error(L, "send on closed channel");
-    case GCH_DEADLOCK:
+    case GCH_DEADLOCK: {
+      gch_G *g, *stuck = NULL;
+      for (g = S->all.next; g != &S->all; g = g->next)
+        if (g->inl && g->woken && g != S->current) stuck = g;
+      if (stuck != NULL)  /* not Go's deadlock: a limit of inline blocking */
+        return luaL_error(L, "blocking call cannot complete: goroutine %I, "
+            "which could continue, is suspended below it (a blocking call "
+            "made where a coroutine cannot yield runs the scheduler inline)",
+            (LUAI_UACINT)stuck->id);
       luaL_where(L, 1);
       lua_pushliteral(L, "all goroutines are asleep - deadlock!");
       auxdeadlock(L, S);
       lua_concat(L, 3);
+      if (S->current != &S->main) {
+        /* found by a goroutine blocked inline: auxcapture passes this very
+           string on to the main goroutine unchanged */
+        lua_getiuservalue(L, GCH_UV_SCHED, 2);
+        lua_pushvalue(L, -2);
+        lua_setfield(L, -2, "deadlock");
+        lua_pop(L, 1);
+      }
       return lua_error(L);
+    }
     case GCH_GOERROR: {
       lua_Integer i = (lua_Integer)++S->errhead;
       lua_getiuservalue(L, GCH_UV_SCHED, 2);
@@ -518,6 +562,10 @@ static int sched_gc (lua_State *L) {
     if (g != &S->main) auxfreeg(NULL, S, g);
   }
   free(S->main.ws);
+  while (S->rqlen > 0) {  /* lost goroutines are in no other list */
+    g = runq_pop(S);
+    if (g->lost) auxfreeg(NULL, S, g);
+  }
   while ((g = S->free) != NULL) {
     S->free = g->next;
     auxfreeg(NULL, S, g);

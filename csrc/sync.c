@@ -119,10 +119,12 @@ static int sync_gc (lua_State *L) {
 
 /* wakefirst: hand 'obj' to the first waiter of 'q'; false if none. */
 static int wakefirst (gch_Ref *obj, gch_WaitQ *q) {
-  gch_Waiter *w = q->first;
-  if (w == NULL) return 0;
-  waitq_remove(q, w);
-  obj->refs--;  /* the caller holds a box */
+  gch_Waiter *w;
+  do {
+    if ((w = q->first) == NULL) return 0;
+    waitq_remove(q, w);
+    obj->refs--;  /* the caller holds a box */
+  } while (!gch_sched_alive(w->g));
   w->success = 1;
   w->g->won = w;
   gch_sched_ready(w->g);

@@ -140,15 +140,9 @@ int gch_timer_cancel (gch_Timer *t) {
 
 /* deliver: a timer channel's tick (Go's sendTime: never blocks). */
 static void deliver (gch_Chan *c, double now) {
-  gch_Waiter *w;
-  while ((w = c->recvq.first) != NULL) {  /* a parked receiver takes it */
-    waitq_remove(&c->recvq, w);
-    c->ref.refs--;  /* the timer still holds one */
-    if (w->isselect) {
-      if (w->g->selectdone) continue;
-      w->g->selectdone = 1;
-    }
-    lua_pushnumber(w->L, now);  /* it reserved room before parking */
+  gch_Waiter *w = gch_chan_dequeue(c, &c->recvq);  /* the timer holds a ref */
+  if (w != NULL) {  /* a parked receiver takes it */
+    lua_pushnumber(w->L, now);  /* it has room: see gchL_current */
     w->success = 1;
     w->g->won = w;
     gch_sched_ready(w->g);
