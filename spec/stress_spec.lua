@@ -1,6 +1,7 @@
 --- Stress: many goroutines and channels at once (the Go daisy chain,
 -- producers and consumers sharing channels through select).
 local go = require "gochan"
+local support = require "spec.support"
 
 describe("gochan under load", function()
 
@@ -207,6 +208,56 @@ describe("gochan under load", function()
           assert(seen[v] == 1, ("value %d received %s times"):format(v, tostring(seen[v])))
         end
       end
+    end)
+  end)
+
+  describe("goroutines blocked inside non-yieldable C callbacks", function()
+    --- Script: n goroutines each block inside a string.gsub callback (the
+    -- scheduler runs inline, nested), one goroutine feeds them all. Prints
+    -- "got <results> errors <n>" and then each distinct error kind.
+    local function script(n)
+      return ([[
+        local go = require "gochan"
+        local n = %d
+        local c, res = go.chan(), go.chan()
+        for i = 1, n do
+          go(function()
+            res:send((("x"):gsub("x", function() return tostring(c:recv()) end)))
+          end)
+        end
+        go(function() for i = 1, n do c:send(i) end end)
+        local got, errs = 0, {}
+        for _ = 1, 2 * n do
+          local ok, e = pcall(res.recv, res)
+          if ok then got = got + 1
+          elseif not e:find("^goroutine") then break  -- main's own deadlock
+          else errs[#errs + 1] = e:match("^[^\n]*") end
+          if got == n then break end
+        end
+        print("got " .. got .. " errors " .. #errs)
+        local kinds = {}
+        for _, e in ipairs(errs) do
+          kinds[(e:gsub("^goroutine %%d+: ", ""):gsub("^[^:]*:%%d+: ", ""))] = true
+        end
+        for k in pairs(kinds) do print("error: " .. k) end
+      ]]):format(n)
+    end
+
+    it("lets 50 goroutines block at once inside string.gsub callbacks", function()
+      local out, code = support.run_lua(script(50))
+      assert.equal(0, code, out)
+      assert.equal("got 50 errors 0\n", out)
+    end)
+
+    it("lets 200 goroutines block at once inside string.gsub callbacks", function()
+      local out, code = support.run_lua(script(200))
+      assert.equal(0, code, out)
+      assert.equal("got 200 errors 0\n", out)
+    end)
+
+    it("never reports a C stack overflow there as 'not enough memory'", function()
+      local out = support.run_lua(script(200))
+      assert.falsy(out:find("not enough memory", 1, true), out)
     end)
   end)
 end)
