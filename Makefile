@@ -8,6 +8,8 @@
 #   make bench      run bench/run.lua
 #   make lint       luacheck, and the rockspec's lists against csrc/ and lua/
 #   make asan       specs against an ASan+UBSan build (build/asan/), leaks on
+#   make tsan       specs against a TSan build (build/tsan/)
+#   make valgrind   specs with lua5.4 under valgrind memcheck
 #   make install    DESTDIR, PREFIX, INST_LIBDIR, INST_LUADIR are honoured
 #   make deps       install the Debian packages the targets above need
 #   make clean
@@ -78,7 +80,7 @@ $(FLAGS_STAMP): FORCE
 	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
 
 # With `make -j test`, compiling waits for `deps` (the headers may be missing).
-ifneq ($(filter test demo bench asan,$(MAKECMDGOALS)),)
+ifneq ($(filter test demo bench asan tsan valgrind,$(MAKECMDGOALS)),)
 $(OBJS): | deps
 endif
 
@@ -178,40 +180,70 @@ uninstall:
 	  $(patsubst lua/%,$(DESTDIR)$(INST_LUADIR)/%,$(LUAMODS))
 	-rmdir $(DESTDIR)$(INST_LIBDIR)/gochan $(DESTDIR)$(INST_LUADIR)/gochan 2>/dev/null
 
-# ---------------------------------------------------------------- asan
-# The module built by gcc with ASan+UBSan, the specs run by busted under the
-# uninstrumented lua5.4: the ASan runtime must be loaded first, hence
-# LD_PRELOAD, set on lua5.4 only (not on busted's launcher, which re-executes
-# itself under --lua). Leak detection is on (ASAN_DETECT_LEAKS=0 turns it off):
-# lua5.4 and busted free or keep reachable all they allocate, so a report is
-# ours. nodlclose.so keeps lua_close from unloading core.so before LSan runs,
-# so that leak stacks name our functions instead of "<unknown module>".
-# Child processes (spec/support.lua's run_lua) inherit the environment; they
-# load build/asan's module if they honour GOCHAN_BUILDDIR.
-ASAN_CC      ?= gcc
-ASAN_DIR     := build/asan
+# ---------------------------------------------------------------- sanitizers
+# The module built by gcc with ASan+UBSan (build/asan/) or TSan (build/tsan/),
+# the specs run by busted under the uninstrumented lua5.4: the sanitizer
+# runtime must be loaded first, hence LD_PRELOAD on lua5.4 (not on busted's
+# launcher, which re-executes itself under --lua), with sanshim.so, which
+#  - removes LD_PRELOAD from the environment once loaded, so that the shells
+#    and tools the specs start run plain (TSan crashes sh);
+#  - makes dlclose a no-op, so that leak stacks still name our functions
+#    after lua_close unloaded core.so (instead of "<unknown module>").
+# Lua processes that specs start through $LUA (spec/support.lua's run_lua)
+# get the runtime too; they load this build's module if they honour
+# GOCHAN_BUILDDIR. Specs tagged #rss (RSS measurements: ASan's quarantine and
+# shadow memory inflate RSS) or #valgrind are excluded.
+# Leak detection is on (ASAN_DETECT_LEAKS=0 turns it off): lua5.4 and busted
+# free, or keep reachable, all they allocate, so a leak report is ours.
+# TSan: no function entry/exit instrumentation, because goroutines yield by
+# longjmp out of our C frames and TSan's shadow call stack would overflow;
+# races are still reported, with the accessing frame only.
+SAN_CC       ?= gcc
+SAN_EXCLUDE  ?= --exclude-tags=rss,valgrind
 ASAN_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-ASAN_CFLAGS  ?= -O1 -g -fno-omit-frame-pointer -fPIC -DGOCHAN_DEBUG $(ASAN_SAN)
+TSAN_SAN     := -fsanitize=thread --param=tsan-instrument-func-entry-exit=0
+SAN_CFLAGS    = -O1 -g -fno-omit-frame-pointer -fPIC -DGOCHAN_DEBUG
 ASAN_DETECT_LEAKS ?= 1
-ASAN_ENV      = LD_PRELOAD="$$($(ASAN_CC) -print-file-name=libasan.so):$(CURDIR)/$(ASAN_DIR)/nodlclose.so" \
-                ASAN_OPTIONS=detect_leaks=$(ASAN_DETECT_LEAKS):strict_string_checks=1 \
+ASAN_OPTS     = ASAN_OPTIONS=detect_leaks=$(ASAN_DETECT_LEAKS):strict_string_checks=1 \
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-ASAN_MAKE     = $(MAKE) --no-print-directory BUILDDIR=$(ASAN_DIR) CC=$(ASAN_CC) \
-                CFLAGS='$(ASAN_CFLAGS)' LDFLAGS='$(ASAN_SAN)'
+TSAN_OPTS     = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 BUSTED_SCRIPT ?= $(shell command -v $(BUSTED) 2>/dev/null)
 
+# $(call san_make,SAN,FLAGS): this Makefile, building into build/SAN.
+san_make = $(MAKE) --no-print-directory BUILDDIR=build/$(1) CC=$(SAN_CC) \
+           CFLAGS='$(SAN_CFLAGS) $(2)' LDFLAGS='$(2)' SAN=$(1)
+
 asan: deps
-	$(ASAN_MAKE) all $(ASAN_DIR)/nodlclose.so
-	$(ASAN_MAKE) asan-specs
+	$(call san_make,asan,$(ASAN_SAN)) all build/asan/sanshim.so
+	$(call san_make,asan,$(ASAN_SAN)) san-specs
 
-asan-specs:
-	$(RUN_ENV) $(TIMEOUT) $(SPEC_TIMEOUT) env $(ASAN_ENV) \
-	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(BUSTED_FLAGS)
+tsan: deps
+	$(call san_make,tsan,$(TSAN_SAN)) all build/tsan/sanshim.so
+	$(call san_make,tsan,$(TSAN_SAN)) san-specs
 
-$(ASAN_DIR)/nodlclose.so:
+san-specs:
+	@pre="$$($(SAN_CC) -print-file-name=lib$(SAN).so):$(CURDIR)/$(BUILDDIR)/sanshim.so"; set -x; \
+	$(RUN_ENV) $(if $(filter tsan,$(SAN)),$(TSAN_OPTS),$(ASAN_OPTS)) \
+	  LUA="env LD_PRELOAD=$$pre $(LUA)" $(TIMEOUT) $(SPEC_TIMEOUT) env LD_PRELOAD="$$pre" \
+	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(SAN_EXCLUDE) $(BUSTED_FLAGS)
+
+$(BUILDDIR)/sanshim.so:
 	@mkdir -p $(@D)
-	printf 'int dlclose(void *h);\nint dlclose(void *h) { (void)h; return 0; }\n' > $(@D)/nodlclose.c
-	$(ASAN_CC) -shared -fPIC -o $@ $(@D)/nodlclose.c
+	printf '%s\n' '#include <stdlib.h>' 'int dlclose(void *h);' \
+	  'int dlclose(void *h) { (void)h; return 0; }' \
+	  '__attribute__((constructor)) static void unpreload(void) { unsetenv("LD_PRELOAD"); }' \
+	  > $(@D)/sanshim.c
+	$(CC) -shared -fPIC -o $@ $(@D)/sanshim.c
+
+# ---------------------------------------------------------------- valgrind
+# The regular build, the specs with lua5.4 under memcheck (children are not
+# traced). Slow: roughly 30x the plain run.
+VALGRIND       ?= valgrind
+VALGRIND_FLAGS ?= --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+                  --track-origins=yes --quiet
+valgrind: deps all
+	$(RUN_ENV) $(TIMEOUT) $$(($(SPEC_TIMEOUT) * 4)) $(VALGRIND) $(VALGRIND_FLAGS) \
+	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(SAN_EXCLUDE) $(BUSTED_FLAGS)
 
 # ---------------------------------------------------------------- lint
 lint: lint-lua lint-rockspec
@@ -249,4 +281,4 @@ clean:
 FORCE:
 
 .PHONY: all deps test test-specs test-examples test-drivers demo bench install \
-        uninstall asan asan-specs lint lint-lua lint-rockspec clean FORCE
+        uninstall asan tsan san-specs valgrind lint lint-lua lint-rockspec clean FORCE
