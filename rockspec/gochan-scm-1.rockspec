@@ -31,6 +31,8 @@ build = {
         "csrc/core.c",
         "csrc/sched.c",
         "csrc/select.c",
+        "csrc/sync.c",
+        "csrc/timer.c",
       },
       incdirs = { "csrc" },
       libraries = { "pthread" },
