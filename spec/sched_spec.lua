@@ -672,7 +672,7 @@ describe("gochan scheduler", function()
         print(go.numgoroutine())
       ]])
       assert.equal(0, code, out)
-      assert.equal("true\tv\n1\n", out)
+      assert.equal("true\tv\ttrue\n1\n", out)
     end)
 
     it("does not crash for a goroutine that yielded with go.yield()", function()
