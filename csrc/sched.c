@@ -556,16 +556,16 @@ static int sched_gc (lua_State *L) {
   gch_Sched *S = (gch_Sched *)lua_touserdata(L, 1);
   gch_G *g;
   S->closing = 1;
+  while (S->rqlen > 0) {  /* first: lost goroutines are in no other list */
+    g = runq_pop(S);
+    if (g->lost) auxfreeg(NULL, S, g);
+  }
   while ((g = S->all.next) != &S->all) {
     auxdropwaiters(g);
     all_unlink(g);
     if (g != &S->main) auxfreeg(NULL, S, g);
   }
   free(S->main.ws);
-  while (S->rqlen > 0) {  /* lost goroutines are in no other list */
-    g = runq_pop(S);
-    if (g->lost) auxfreeg(NULL, S, g);
-  }
   while ((g = S->free) != NULL) {
     S->free = g->next;
     auxfreeg(NULL, S, g);
