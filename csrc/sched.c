@@ -244,15 +244,21 @@ void gchL_pusherror (lua_State *L, gch_Sched *S) {
 /* auxfinish: a goroutine's coroutine returned (st == LUA_OK) or failed. */
 static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
   if (st != LUA_OK) {
+    gch_G *saved = S->current;
     lua_pushvalue(L, GCH_UV_SCHED);  /* upvalue for auxcapture */
     lua_pushcclosure(L, auxcapture, 1);
     lua_pushlightuserdata(L, g);
-    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {  /* out of memory */
-      lua_pop(L, 1);
-      lua_pushliteral(L, "goroutine failed: not enough memory");
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+      /* no room for a protected call (C stack overflow of deeply nested
+         inline waits) or no memory: report without calling anything */
+      const char *why = lua_tostring(L, -1);
+      const char *msg = lua_tostring(g->co, -1);
+      lua_pushfstring(L, "goroutine %I: %s (its traceback could not be made: %s)",
+                      (LUAI_UACINT)g->id, msg ? msg : "error object is not a string",
+                      why ? why : "?");
       gchL_pusherror(L, S);
+      lua_pop(L, 1);  /* pcall's error */
     }
-    gch_G *saved = S->current;
     S->current = g;  /* its <close> handlers run as this goroutine */
     gch_closethread(g->co, L);
     S->current = saved;
