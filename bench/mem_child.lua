@@ -64,7 +64,7 @@ if mode == "gochan" then
   check(go.numgoroutine() == 1,
         ("numgoroutine %d after close, want 1"):format(go.numgoroutine()))
 else
-  keep = nil
+  for i = 1, n do keep[i] = nil end
 end
 full_collect()
 local kb2 = collectgarbage("count")
