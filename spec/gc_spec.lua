@@ -36,12 +36,6 @@ local function full_gc()
   collectgarbage(); collectgarbage()
 end
 
-local function count(t)
-  local n = 0
-  for _ in pairs(t) do n = n + 1 end
-  return n
-end
-
 describe("gochan garbage collection", function()
 
   describe("a dropped channel", function()
