@@ -581,8 +581,11 @@ describe("gochan scheduler", function()
       local c = go.chan()
       local closed = {}
       local id = go(function()
-        local _a <close> = setmetatable({}, { __close = function(_, e) closed[#closed + 1] = { "a", e } end })  -- luacheck: no unused
-        local _b <close> = setmetatable({}, { __close = function(_, e) closed[#closed + 1] = { "b", e } end })  -- luacheck: no unused
+        local function closer(name)
+          return setmetatable({}, { __close = function(_, e) closed[#closed + 1] = { name, e } end })
+        end
+        local _a <close> = closer("a")  -- luacheck: no unused
+        local _b <close> = closer("b")  -- luacheck: no unused
         error("closing error")
       end)
       local ok, err = precv(c)
