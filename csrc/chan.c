@@ -164,9 +164,10 @@ static void bufget (lua_State *L, gch_Chan *c, int box) {
     return;
   }
   lua_getiuservalue(L, box, 1);  /* ring */
-  lua_rawgeti(L, -1, c->recvx + 1);  /* value */
-  lua_pushnil(L);
-  lua_rawseti(L, -3, c->recvx + 1);  /* clear the slot for the GC */
+  if (lua_rawgeti(L, -1, c->recvx + 1) >= LUA_TSTRING) {  /* collectable */
+    lua_pushnil(L);
+    lua_rawseti(L, -3, c->recvx + 1);  /* clear the slot for the GC */
+  }
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
 }
