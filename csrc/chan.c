@@ -36,19 +36,39 @@
 static void chan_destroy (gch_Ref *r) {
   gch_Chan *c = (gch_Chan *)r;
   gch_assert(c->recvq.first == NULL && c->sendq.first == NULL);
+  if (c->ref.shared) gch_chan_freering(c);  /* local values are Lua's */
+  free(c->ring);
+  gch_ref_freelock(r);
   free(c);
 }
 
 const char gch_chantag = 0;
+
+static void chan_pushbox (lua_State *L, gch_Ref *r, int dir);
+
+static const gch_Kind chan_kind = {
+  GCH_CHAN_T, &gch_chantag, chan_destroy, gch_chan_share, chan_pushbox
+};
+
+/* chan_alloc: a new channel with one reference (its first box's) */
+static gch_Chan *chan_alloc (lua_State *L, lua_Integer cap) {
+  gch_Chan *c = (gch_Chan *)calloc(1, sizeof(*c));
+  if (c == NULL) luaL_error(L, "not enough memory");
+  c->cap = cap;
+  c->ref.refs = 1;
+  c->ref.kind = &chan_kind;
+  return c;
+}
 
 /* gchL_testchan: the box at 'arg' if it is a channel, else NULL. */
 gch_ChanBox *gchL_testchan (lua_State *L, int arg) {
   return gchL_testbox(L, arg, &gch_chantag);
 }
 
+/* gchL_checkchan: a live channel box (not one a finalizer emptied) */
 gch_ChanBox *gchL_checkchan (lua_State *L, int arg) {
   gch_ChanBox *b = gchL_testchan(L, arg);
-  if (b == NULL) luaL_typeerror(L, arg, GCH_CHAN_T);
+  if (l_unlikely(b == NULL || b->c == NULL)) luaL_typeerror(L, arg, GCH_CHAN_T);
   return b;
 }
 
@@ -73,12 +93,14 @@ static gch_ChanBox *checkdir (lua_State *L, int dir, const char *msg) {
 static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
   gch_ChanBox *b;
   buf = lua_absindex(L, buf);
-  b = gchL_newbox(L, &gch_chantag, 1, GCH_UV_CHANMT);
+  luaL_getmetatable(L, GCH_CHAN_T);  /* not an upvalue: decoding runs anywhere */
+  b = gchL_newbox(L, &gch_chantag, 1, -1);
+  lua_remove(L, -2);
   b->dir = dir;
   lua_pushvalue(L, buf);
   lua_setiuservalue(L, -2, 1);
   b->c = c;
-  if (c != NULL) c->ref.refs++;
+  if (c != NULL) gch_ref_incr(&c->ref);
   return b;
 }
 
@@ -86,7 +108,6 @@ static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
 static int chan_new (lua_State *L) {
   lua_Integer n = luaL_optinteger(L, 1, 0);
   gch_ChanBox *b;
-  gch_Chan *c;
   if (n < 0 || n > CAP_MAX) return luaL_error(L, "makechan: size out of range");
   lua_settop(L, 1);
   if (n > 0)  /* 2: the ring of buffered values */
@@ -94,13 +115,15 @@ static int chan_new (lua_State *L) {
   else
     lua_pushnil(L);
   b = auxnewbox(L, NULL, GCH_DIR_BOTH, 2);  /* first, so 'c' cannot leak */
-  c = (gch_Chan *)calloc(1, sizeof(*c));
-  if (c == NULL) return luaL_error(L, "not enough memory");
-  c->cap = n;
-  c->ref.refs = 1;
-  c->ref.destroy = chan_destroy;
-  b->c = c;
+  b->c = chan_alloc(L, n);
   return 1;
+}
+
+/* chan_pushbox: (gch_Kind.pushbox) this state's box for a shared channel */
+static void chan_pushbox (lua_State *L, gch_Ref *r, int dir) {
+  lua_pushnil(L);  /* shared: no Lua ring */
+  auxnewbox(L, (gch_Chan *)r, dir, -1);
+  lua_remove(L, -2);
 }
 
 /*
@@ -114,20 +137,15 @@ gch_Chan *gchL_newtimerchan (lua_State *L) {
   lua_pushnil(L);  /* no ring: the value lives in 'tval' */
   b = auxnewbox(L, NULL, GCH_DIR_RECV, -1);
   lua_remove(L, -2);
-  c = (gch_Chan *)calloc(1, sizeof(*c));
-  if (c == NULL) luaL_error(L, "not enough memory");
-  c->cap = 1;
+  c = b->c = chan_alloc(L, 1);
   c->istimer = 1;
-  c->ref.refs = 1;
-  c->ref.destroy = chan_destroy;
-  b->c = c;
   return c;
 }
 
 /* __gc: drop the box's reference. Never closes (Go does not either). */
 static int chan_gc (lua_State *L) {
-  gch_ChanBox *b = gchL_checkchan(L, 1);
-  if (b->c != NULL) {
+  gch_ChanBox *b = gchL_testchan(L, 1);
+  if (b != NULL && b->c != NULL) {
     gch_Chan *c = b->c;
     b->c = NULL;
     gch_ref_release(&c->ref);
@@ -173,44 +191,55 @@ static void bufget (lua_State *L, gch_Chan *c, int box) {
 }
 
 /*
-** gch_chan_dequeue: remove and return the first waiter of 'q' that can
-** still complete, claiming its select (Go's dequeue + selectDone CAS).
-** Stale select waiters, and waiters of goroutines whose coroutine user
-** code closed, are dropped on the way. NULL if none.
-** The caller holds a box of 'c', so dropping refs never frees it.
+** claim: may the dequeued 'w' complete? A select waiter only if its
+** select is not won yet (Go's selectDone CAS: wakers of other threads may
+** race for it); a waiter of this state only if user code did not close
+** its coroutine (then it is dropped). Waiters of other states are
+** checked by their own thread, never here.
 */
-gch_Waiter *gch_chan_dequeue (gch_Chan *c, gch_WaitQ *q) {
+static int claim (gch_Sched *self, gch_Waiter *w) {
+  if (w->isselect) {
+    unsigned char zero = 0;
+    if (!__atomic_compare_exchange_n(&w->g->selectdone, &zero, 1, 0,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+      return 0;
+  }
+  if (w->g->S != self) gch_sched_remote(self, w->g);  /* ready it later */
+  else if (l_unlikely(!gch_sched_alive(w->g))) return 0;
+  return 1;
+}
+
+/*
+** gch_chan_dequeue: remove and return the first waiter of 'q' that can
+** complete now, claiming it; the others met on the way are unlinked (their
+** owners drop their references). NULL if none. Lock held if shared.
+*/
+gch_Waiter *gch_chan_dequeue (gch_Sched *self, gch_Chan *c, gch_WaitQ *q) {
   gch_Waiter *w;
+  (void)c;
   while ((w = q->first) != NULL) {
     waitq_remove(q, w);
-    c->ref.refs--;
-    if (w->isselect && w->g->selectdone) continue;
-    if (l_unlikely(!gch_sched_alive(w->g))) continue;
-    if (w->isselect) w->g->selectdone = 1;
-    return w;
+    if (claim(self, w)) return w;
   }
   return NULL;
 }
 
-/* auxpeek: the first live waiter of 'q' (stale ones dropped), or NULL. */
-static gch_Waiter *auxpeek (gch_Chan *c, gch_WaitQ *q) {
+/* auxpeek: the first waiter of 'q' that could complete, or NULL. */
+static gch_Waiter *auxpeek (gch_Sched *self, gch_WaitQ *q) {
   gch_Waiter *w;
   while ((w = q->first) != NULL) {
-    if (!waitq_live(w)) {
-      waitq_remove(q, w);
-      c->ref.refs--;
-    }
-    else if (gch_sched_alive(w->g)) break;
+    if (!waitq_live(w)) waitq_remove(q, w);
+    else if (w->g->S != self || gch_sched_alive(w->g)) break;
     /* else it was dropped with all its waiters */
   }
   return w;
 }
 
 /* auxcomplete: 'w' finished its wait (success: a value moved); ready it. */
-static void auxcomplete (gch_Waiter *w, int success) {
+static void auxcomplete (gch_Sched *self, gch_Waiter *w, int success) {
   w->success = (unsigned char)success;
   w->g->won = w;
-  gch_sched_ready(w->g);
+  gch_sched_ready(self, w->g);
 }
 
 /* auxtakefrom: push the value of the parked sender 'w' (Go's recv). */
@@ -226,12 +255,13 @@ static void auxtakefrom (lua_State *L, gch_Waiter *w) {
 ** =======================================================
 */
 
-int gch_chan_recvready (gch_Chan *c) {
-  return c->count > 0 || c->closed || auxpeek(c, &c->sendq) != NULL;
+/* readiness, for select (lock held if shared) */
+int gch_chan_recvready (gch_Sched *self, gch_Chan *c) {
+  return c->count > 0 || c->closed || auxpeek(self, &c->sendq) != NULL;
 }
 
-int gch_chan_sendready (gch_Chan *c) {
-  return c->closed || c->count < c->cap || auxpeek(c, &c->recvq) != NULL;
+int gch_chan_sendready (gch_Sched *self, gch_Chan *c) {
+  return c->closed || c->count < c->cap || auxpeek(self, &c->recvq) != NULL;
 }
 
 /*
@@ -239,13 +269,13 @@ int gch_chan_sendready (gch_Chan *c) {
 ** chansend with block=false). GCH_OK, GCH_CLOSED or GCH_WOULDBLOCK.
 ** 'box' is the stack index of a box of 'c'. [-0, +0, m]
 */
-int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v) {
+int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v) {
   gch_Waiter *w;
   if (c->closed) return GCH_CLOSED;
-  if ((w = gch_chan_dequeue(c, &c->recvq)) != NULL) {  /* hand off directly */
+  if ((w = gch_chan_dequeue(S, c, &c->recvq)) != NULL) {  /* hand off directly */
     lua_pushvalue(L, v);
-    lua_xmove(L, w->L, 1);  /* the receiver reserved room before parking */
-    auxcomplete(w, 1);
+    lua_xmove(L, w->L, 1);  /* the receiver has room: see gchL_current */
+    auxcomplete(S, w, 1);
     return GCH_OK;
   }
   if (c->count < c->cap) {
@@ -260,20 +290,20 @@ int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v) {
 ** block=false). On GCH_OK pushes the value and ok on top (with scratch
 ** values below them). [-0, +(0|2+), m]
 */
-int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box) {
+int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int box) {
   gch_Waiter *w;
   if (c->count > 0) {
     bufget(L, c, box);
-    if ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) {  /* buffer was full */
+    if ((w = gch_chan_dequeue(S, c, &c->sendq)) != NULL) {  /* buffer was full */
       auxtakefrom(L, w);
       bufput(L, c, box, -1);  /* its value takes the freed slot */
       lua_pushvalue(L, -3);  /* the value received: ring, v, sv, ring */
-      auxcomplete(w, 1);
+      auxcomplete(S, w, 1);
     }
   }
-  else if ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) {  /* unbuffered */
+  else if ((w = gch_chan_dequeue(S, c, &c->sendq)) != NULL) {  /* unbuffered */
     auxtakefrom(L, w);
-    auxcomplete(w, 1);
+    auxcomplete(S, w, 1);
   }
   else if (c->closed) {
     lua_pushnil(L);
@@ -303,6 +333,10 @@ static int chan_send_k (lua_State *L, int status, lua_KContext ctx) {
   int st = gchL_waitstatus(L, g);
   (void)status;
   gch_waiter_dequeue(&g->w1);
+  if (g->w1.msg != NULL) {  /* shared, and no receiver took it */
+    gch_msg_free(g->w1.msg);
+    g->w1.msg = NULL;
+  }
   if (st == GCH_OK && !g->w1.success) st = GCH_CLOSED;  /* woken by close */
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   return 0;
@@ -315,10 +349,11 @@ static int chan_send (lua_State *L) {
   gch_G *g;
   int st;
   if (l_unlikely(lua_gettop(L) < 2)) luaL_checkany(L, 2);  /* send(nil) is fine */
-  st = gchL_chan_trysend(L, c, 1, 2);
+  if (l_unlikely(c->ref.shared)) return gchL_chan_shsendop(L, b, chan_send_k);
+  st = gchL_chan_trysend(L, S, c, 1, 2);
   if (st == GCH_OK) return 0;
   if (st == GCH_CLOSED) return gchL_raise(L, S, st);
-  g = gchL_current(L, S);  /* reserves stack: a receiver pushes through us */
+  g = gchL_current(L, S);  /* a receiver pushes through us: see there */
   g->w1.L = L;
   g->w1.slot = 2;
   gch_chan_enqueue(c, &g->w1, 1);
@@ -336,6 +371,11 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
     lua_pushnil(L);
     lua_pushboolean(L, 0);
   }
+  else if (g->w1.msg != NULL) {  /* from a shared channel */
+    gch_Msg *m = g->w1.msg;
+    g->w1.msg = NULL;
+    return gchL_chan_pushmsg(L, m);
+  }
   else lua_pushboolean(L, 1);  /* the sender pushed the value */
   return 2;
 }
@@ -343,9 +383,11 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
 static int auxrecv (lua_State *L, gch_ChanBox *b, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_G *g;
-  if (gchL_chan_tryrecv(L, c, 1) == GCH_OK) return 2;
+  if (l_unlikely(c->ref.shared)) return gchL_chan_shrecvop(L, b, k);
+  if (gchL_chan_tryrecv(L, b->S, c, 1) == GCH_OK) return 2;
   g = gchL_current(L, b->S);
   g->w1.L = L;
+  g->w1.msg = NULL;
   gch_chan_enqueue(c, &g->w1, 0);
   return gchL_park(L, b->S, g, "chan receive", k);
 }
@@ -378,32 +420,40 @@ static int chan_range (lua_State *L) {
 }
 
 /* ch:close()   as closechan: collect the waiters, then ready them */
-static int chan_close (lua_State *L) {
-  gch_Chan *c = checkdir(L, GCH_DIR_SEND, "close of receive-only channel")->c;
-  gch_Waiter *w, *ready = NULL;
-  if (c->closed) return luaL_error(L, "close of closed channel");
-  c->closed = 1;
-  while ((w = gch_chan_dequeue(c, &c->recvq)) != NULL) { w->next = ready; ready = w; }
-  while ((w = gch_chan_dequeue(c, &c->sendq)) != NULL) { w->next = ready; ready = w; }
-  while ((w = ready) != NULL) {  /* no lock may be held from here on */
-    ready = w->next;
-    w->next = NULL;
-    auxcomplete(w, 0);
+/* auxclose: close the channel of box 'b'; false if it was closed already */
+static int auxclose (gch_ChanBox *b) {
+  gch_Chan *c = b->c;
+  gch_Waiter *w;
+  gch_lock(&c->ref);
+  if (c->closed) {
+    gch_unlock(&c->ref);
+    return 0;
   }
+  w = gch_chan_closeall(b->S, c);
+  gch_unlock(&c->ref);
+  while (w != NULL) {  /* as closechan: ready them after unlocking */
+    gch_Waiter *next = w->next;
+    w->next = NULL;
+    gch_sched_ready(b->S, w->g);
+    w = next;
+  }
+  return 1;
+}
+
+static int chan_close (lua_State *L) {
+  if (!auxclose(checkdir(L, GCH_DIR_SEND, "close of receive-only channel")))
+    return luaL_error(L, "close of closed channel");
   return 0;
 }
 
 /* __close: a channel declared <close> is closed unless it already is */
 static int chan_toclose (lua_State *L) {
-  gch_ChanBox *b = gchL_checkchan(L, 1);
-  if (b->c != NULL && !b->c->closed && (b->dir & GCH_DIR_SEND)) {
-    lua_settop(L, 1);
-    return chan_close(L);
-  }
+  gch_ChanBox *b = gchL_testchan(L, 1);
+  if (b == NULL) return luaL_typeerror(L, 1, GCH_CHAN_T);
+  if (b->c != NULL && (b->dir & GCH_DIR_SEND)) auxclose(b);
   return 0;
 }
 
-/* len and cap; a timer channel reports 0 and 0 (Go 1.23: synchronous) */
 static lua_Integer auxlen (gch_Chan *c) {
   return c->istimer ? 0 : c->count;
 }
@@ -448,7 +498,7 @@ static int chan_sendonly (lua_State *L) {
 /* __eq: a view equals its channel and every other view of it */
 static int chan_eq (lua_State *L) {
   gch_ChanBox *a = gchL_testchan(L, 1), *b = gchL_testchan(L, 2);
-  lua_pushboolean(L, a != NULL && b != NULL && a->c == b->c);
+  lua_pushboolean(L, a != NULL && b != NULL && a->c != NULL && a->c == b->c);
   return 1;
 }
 

@@ -43,7 +43,7 @@ gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt) {
   b = (gch_Box *)lua_newuserdatauv(L, sizeof(*b), nuv);
   b->tag = NULL;
   b->p = NULL;
-  b->S = gchL_sched(L);
+  b->S = gchL_schedof(L);  /* from the registry: decoding runs anywhere */
   b->dir = 0;
   lua_pushvalue(L, mt);
   lua_setmetatable(L, -2);
@@ -65,6 +65,9 @@ GCH_API int luaopen_gochan_core (lua_State *L) {
   gchL_select_open(L);
   gchL_timer_open(L);
   gchL_sync_open(L);
+  gchL_copy_open(L);
+  gchL_thread_open(L);
+  gchL_chanshared_open(L);
   lua_pushliteral(L, GCH_VERSION);
   lua_setfield(L, GCH_IDX_MODULE, "_VERSION");
   return 1;

@@ -13,6 +13,7 @@
 #ifndef gochan_h
 #define gochan_h
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -94,10 +95,31 @@ typedef struct gch_Chan gch_Chan;
 ** objects): a reference count held by each Lua box and each queued
 ** waiter; the last release destroys the object.
 */
+typedef struct gch_Kind gch_Kind;
+typedef struct gch_Msg gch_Msg;
+
 typedef struct gch_Ref {
-  int refs;
-  void (*destroy) (struct gch_Ref *r);
+  int refs;                 /* atomic (__atomic builtins) once 'shared' */
+  unsigned char shared;     /* crossed into another state: locked and copied */
+  const gch_Kind *kind;     /* what it is; how to share it and box it */
+  pthread_mutex_t *mu;      /* NULL while local; &lock once shared */
+  pthread_mutex_t lock;     /* guards state and queues of a shared object */
 } gch_Ref;
+
+/*
+** gch_Kind: the operations shared.c and copy.c need on each kind of
+** object (channel, WaitGroup, Mutex ...).
+*/
+struct gch_Kind {
+  const char *tname;        /* metatable name */
+  const void *tag;          /* box tag */
+  void (*destroy) (gch_Ref *r);
+  /* switch to shared mode; the box is at 'box'. May raise, but only
+     before it changes anything. Called once, in the owning state. */
+  void (*share) (lua_State *L, gch_Ref *r, int box);
+  /* push a new box for 'r' (direction 'dir') in this state, taking a ref */
+  void (*pushbox) (lua_State *L, gch_Ref *r, int dir);
+};
 
 typedef struct gch_WaitQ gch_WaitQ;
 
@@ -123,6 +145,7 @@ struct gch_Waiter {
   unsigned char queued;     /* linked in 'q' (and holding a ref on 'obj') */
   unsigned char isselect;   /* part of a select: wins only through g->selectdone */
   unsigned char success;    /* after wake-up: 1 if completed, 0 if by close */
+  gch_Msg *msg;             /* shared channel: the value, copied */
 };
 
 /* gch_WaitQ: intrusive FIFO of waiters (waitq.h). */
@@ -183,7 +206,28 @@ struct gch_G {
   gch_Waiter *ws;           /* select waiters (grown on demand) */
   int nws;                  /* slots in 'ws' */
   gch_G *prev, *next;       /* all live goroutines, oldest first */
+  gch_G *inboxnext;         /* in its scheduler's inbox (fam->mu) */
 };
+
+/*
+** gch_Family: the schedulers of a main state and of every go.thread
+** started from it (transitively): the only ones that can share objects.
+** It counts their goroutines (go.numgoroutine) and which of them are
+** stuck (idle with no timer), for deadlock detection across threads.
+** Locking: 'mu' guards everything here and every member's inbox and idle
+** flags; it is a leaf lock (nothing is locked while holding it).
+*/
+typedef struct gch_Family {
+  pthread_mutex_t mu;
+  int refs;                 /* members + threads being started */
+  int nsched;               /* live member schedulers */
+  int nstuck;               /* of them, idle with no timer pending */
+  gch_Sched *root;          /* the main state's scheduler, while it lives */
+  gch_Sched *first;         /* members, through gch_Sched.fnext */
+  long ngoroutines;         /* atomic: goroutines of all members, mains included */
+  long inflight;            /* atomic: wake-ups of another member under way */
+  int nbusy;                /* go.threads running outside a scheduler */
+} gch_Family;
 
 /*
 ** gch_Sched: one per Lua state, a userdata in the registry under
@@ -208,6 +252,13 @@ struct gch_Sched {
   int nheap, heapcap;
   uint64_t timerseq;        /* next gch_Timer.seq */
   int wakefd;               /* eventfd the idle scheduler polls */
+  gch_Family *fam;          /* its family (a reference held) */
+  gch_Sched *fnext;         /* next member of the family (fam->mu) */
+  gch_G *inbox, *inboxtail; /* readied by other threads (fam->mu) */
+  int hasinbox;             /* atomic hint: inbox not empty */
+  int idle, stuck;          /* waiting in the kernel; with no timer (fam->mu) */
+  struct gch_Thread *thread;/* the go.thread this state runs, or NULL */
+  int isthread;             /* the state of a go.thread */
   unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
 };
@@ -225,6 +276,8 @@ struct gch_Chan {
   int closed;
   int istimer;              /* a timer's channel: value in 'tval', reports cap 0 */
   double tval;              /* timer channel: the fired, unreceived time */
+  gch_Msg **ring;           /* shared mode: buffered messages */
+  lua_Integer rsz, rhead;   /* slots in 'ring' (grown up to cap); oldest */
   lua_Integer cap;          /* Go's dataqsiz */
   lua_Integer count;        /* Go's qcount */
   lua_Integer sendx, recvx; /* ring indices, 0-based */
@@ -258,7 +311,16 @@ extern const char gch_chantag;
 
 /* ---- sched.c ---- */
 gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */
-void gch_sched_ready (gch_G *g);
+gch_Sched *gchL_schedof (lua_State *L);                /* from the registry */
+void gch_sched_ready (gch_Sched *self, gch_G *g);
+void gch_sched_remote (gch_Sched *self, gch_G *g);
+gch_Family *gch_family_new (void);
+void gch_family_threadstart (gch_Family *F);
+void gch_family_threadend (gch_Family *F);
+void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t);
+void gchL_thread_open (lua_State *L);
+void gch_family_release (gch_Family *F);
+extern const char gch_famkey;
 int gch_sched_alive (gch_G *g);
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k);
@@ -275,19 +337,30 @@ void gchL_sched_open (lua_State *L);
 /* ---- chan.c ---- */
 gch_ChanBox *gchL_checkchan (lua_State *L, int arg);
 gch_ChanBox *gchL_testchan (lua_State *L, int arg);
-
-/* Non-blocking attempts used by ops and select; GCH_OK, GCH_WOULDBLOCK or
-** GCH_CLOSED. recv pushes value and ok on success; send takes the value
-** at stack index 'v'. */
-int gchL_chan_tryrecv (lua_State *L, gch_Chan *c, int box);
-gch_Waiter *gch_chan_dequeue (gch_Chan *c, gch_WaitQ *q);
-int gchL_chan_trysend (lua_State *L, gch_Chan *c, int box, int v);
-int gch_chan_recvready (gch_Chan *c);
-int gch_chan_sendready (gch_Chan *c);
+/* Non-blocking attempts on local channels, used by ops and select;
+** GCH_OK, GCH_WOULDBLOCK or GCH_CLOSED. recv pushes value and ok on
+** success; send takes the value at stack index 'v'. */
+int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int box);
+int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v);
+gch_Waiter *gch_chan_dequeue (gch_Sched *self, gch_Chan *c, gch_WaitQ *q);
+int gch_chan_recvready (gch_Sched *self, gch_Chan *c);
+int gch_chan_sendready (gch_Sched *self, gch_Chan *c);
 void gch_chan_enqueue (gch_Chan *c, gch_Waiter *w, int send);
 void gchL_chan_open (lua_State *L);
-
 gch_Chan *gchL_newtimerchan (lua_State *L);          /* pushes a <-chan box */
+extern const char gch_chantag;
+
+/* ---- chanshared.c ---- */
+int gch_chan_shsend (gch_Sched *self, gch_Chan *c, gch_Msg *m, gch_G **wake);
+int gch_chan_shrecv (gch_Sched *self, gch_Chan *c, gch_Msg **m, gch_G **wake);
+void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake);
+gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c);
+void gch_chan_freering (gch_Chan *c);
+void gch_chan_share (lua_State *L, gch_Ref *r, int box);
+int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k);
+int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k);
+int gchL_chan_pushmsg (lua_State *L, gch_Msg *m);
+void gchL_chanshared_open (lua_State *L);
 
 /* ---- timer.c ---- */
 double gch_now (void);
@@ -295,12 +368,26 @@ double gchL_checkduration (lua_State *L, int arg);
 int gch_timer_cancel (gch_Timer *t);
 void gchL_timer_reserve (lua_State *L, gch_Sched *S);
 void gchL_timer_run (lua_State *L, gch_Sched *S);
-int gchL_timer_idle (lua_State *L, gch_Sched *S);
+double gch_timer_next (gch_Sched *S);
 void gchL_timer_open (lua_State *L);
 extern const char gch_timertag;
 
 /* ---- sync.c ---- */
 void gchL_sync_open (lua_State *L);
+int gch_sync_istag (const void *tag);
+
+/* ---- copy.c ---- */
+gch_Msg *gchL_encode (lua_State *L, int i, int n);
+int gchL_decode (lua_State *L, const gch_Msg *m);
+void gch_msg_free (gch_Msg *m);
+gch_Msg *gch_msg_number (double n);                  /* NULL: no memory */
+void gchL_copy_open (lua_State *L);
+
+/* ---- shared.c ---- */
+void gchL_share (lua_State *L, gch_Ref *r, int box);
+void gchL_pushproxy (lua_State *L, gch_Ref *r, int dir);
+void gch_ref_freelock (gch_Ref *r);
+gch_Box *gchL_testanybox (lua_State *L, int arg);
 
 /* ---- select.c ---- */
 void gchL_select_open (lua_State *L);

@@ -26,6 +26,10 @@
 ** Locking: none yet; one state's scheduler is only touched by the OS
 ** thread running that state.
 */
+#define _GNU_SOURCE  /* ppoll */
+#include <math.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +42,7 @@
 #include "waitq.h"
 
 const char gch_schedkey = 0;
+const char gch_famkey = 0;  /* registry: family a new thread's state joins */
 
 /* Finished goroutines kept, with their coroutines, for reuse. */
 #define POOL_MAX 1024
@@ -51,6 +56,15 @@ static lua_Integer newid (void) {
 
 gch_Sched *gchL_sched (lua_State *L) {
   return (gch_Sched *)lua_touserdata(L, GCH_UV_SCHED);
+}
+
+/* gchL_schedof: this state's scheduler, from the registry (no upvalue) */
+gch_Sched *gchL_schedof (lua_State *L) {
+  gch_Sched *S;
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &gch_schedkey);
+  S = (gch_Sched *)lua_touserdata(L, -1);
+  lua_pop(L, 1);
+  return S;
 }
 
 /* xorshift64*: the select's uniform random choice */
@@ -98,6 +112,12 @@ static void auxreserve (lua_State *L, gch_Sched *S) {
   S->rqcap = n;
 }
 
+/* livedelta: goroutines of S started (+1) or finished (-1) */
+static void livedelta (gch_Sched *S, int d) {
+  S->live += d;
+  __atomic_add_fetch(&S->fam->ngoroutines, d, __ATOMIC_RELAXED);
+}
+
 static void all_link (gch_Sched *S, gch_G *g) {
   g->prev = S->all.prev;
   g->next = &S->all;
@@ -129,7 +149,7 @@ static void auxlose (gch_Sched *S, gch_G *g) {
   auxdropwaiters(g);
   g->lost = 1;
   all_unlink(g);  /* no longer live */
-  S->live--;
+  livedelta(S, -1);
   S->nlost++;  /* still takes a run queue slot */
   if (g->status != GCH_GRUNNABLE) {  /* not in the run queue yet */
     g->status = GCH_GRUNNABLE;
@@ -186,7 +206,7 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
 /* auxrecycle: 'g' finished; keep it for reuse or free it. */
 static void auxrecycle (lua_State *L, gch_Sched *S, gch_G *g) {
   all_unlink(g);
-  S->live--;
+  livedelta(S, -1);
   g->status = GCH_GDEAD;
   if (S->nfree < POOL_MAX && lua_status(g->co) == LUA_OK) {
     lua_settop(g->co, 0);
@@ -308,14 +328,140 @@ static int runone (lua_State *L, gch_Sched *S) {
   return 1;
 }
 
-/* gch_sched_ready: 'g' may continue (Go's goready). Never allocates. */
-void gch_sched_ready (gch_G *g) {
-  if (g->inl) {  /* its blocking call runs the loop: tell it */
-    g->woken = 1;
+/*
+** gch_sched_ready: 'g' may continue (Go's goready). 'self' is the
+** scheduler of the calling thread's state. Never allocates. A goroutine
+** of another state goes on its scheduler's inbox, which that scheduler's
+** own thread drains; the wake-up was counted in flight by
+** gch_sched_remote while its waiter was still queued (so its state
+** cannot be closing under us).
+*/
+void gch_sched_ready (gch_Sched *self, gch_G *g) {
+  gch_Sched *S = g->S;
+  gch_Family *F;
+  if (S == self) {
+    if (g->inl) {  /* its blocking call runs the loop: tell it */
+      g->woken = 1;
+      return;
+    }
+    g->status = GCH_GRUNNABLE;
+    runq_push(S, g);
     return;
   }
-  g->status = GCH_GRUNNABLE;
-  runq_push(g->S, g);
+  F = S->fam;
+  pthread_mutex_lock(&F->mu);
+  g->inboxnext = NULL;
+  if (S->inbox == NULL) S->inbox = g;
+  else S->inboxtail->inboxnext = g;
+  S->inboxtail = g;
+  __atomic_store_n(&S->hasinbox, 1, __ATOMIC_RELEASE);
+  if (S->idle) {
+    uint64_t one = 1;
+    S->idle = 0;
+    if (S->stuck) {
+      S->stuck = 0;
+      F->nstuck--;
+    }
+    if (write(S->wakefd, &one, sizeof(one)) < 0) { /* full: it is awake */ }
+  }
+  pthread_mutex_unlock(&F->mu);
+  __atomic_sub_fetch(&F->inflight, 1, __ATOMIC_RELEASE);
+}
+
+/* gch_sched_remote: (the waiter of 'g', of another state, is in hand) */
+void gch_sched_remote (gch_Sched *self, gch_G *g) {
+  (void)g;
+  __atomic_add_fetch(&self->fam->inflight, 1, __ATOMIC_ACQUIRE);
+}
+
+/* draininbox: move what other threads readied to the run queue */
+static void draininbox (gch_Sched *S) {
+  gch_G *g;
+  if (!__atomic_load_n(&S->hasinbox, __ATOMIC_ACQUIRE)) return;
+  pthread_mutex_lock(&S->fam->mu);
+  g = S->inbox;
+  S->inbox = S->inboxtail = NULL;
+  S->hasinbox = 0;
+  pthread_mutex_unlock(&S->fam->mu);
+  while (g != NULL) {
+    gch_G *next = g->inboxnext;
+    g->inboxnext = NULL;
+    gch_sched_ready(S, g);
+    g = next;
+  }
+}
+
+/* wakeroot: (fam->mu held) let the idle root re-check for a deadlock */
+static void wakeroot (gch_Family *F) {
+  gch_Sched *R = F->root;
+  if (R != NULL && R->idle) {
+    uint64_t one = 1;
+    R->idle = 0;
+    if (R->stuck) {
+      R->stuck = 0;
+      F->nstuck--;
+    }
+    if (write(R->wakefd, &one, sizeof(one)) < 0) { /* it is awake */ }
+  }
+}
+
+/*
+** auxidle: nothing is runnable: sleep in the kernel until the next timer
+** or a wake-up from another thread. Returns 0 when nothing anywhere can
+** ever make progress (every scheduler of the family stuck: idle with no
+** timer) and this is the state that reports it: the root, or the last one
+** left when the root is gone. Go's checkdead.
+*/
+static int auxidle (lua_State *L, gch_Sched *S) {
+  gch_Family *F = S->fam;
+  double next = gch_timer_next(S);
+  struct timespec ts, *tsp = NULL;
+  struct pollfd pfd;
+  pthread_mutex_lock(&F->mu);
+  if (S->inbox != NULL) {
+    pthread_mutex_unlock(&F->mu);
+    return 1;
+  }
+  S->idle = 1;
+  if (next < 0) {
+    S->stuck = 1;
+    if (++F->nstuck == F->nsched && F->nbusy == 0) {
+      if (S == F->root || F->root == NULL) {  /* deadlock: we report it */
+        S->idle = S->stuck = 0;
+        F->nstuck--;
+        pthread_mutex_unlock(&F->mu);
+        return 0;
+      }
+      wakeroot(F);
+    }
+  }
+  pthread_mutex_unlock(&F->mu);
+  if (next >= 0 && next != HUGE_VAL) {
+    double d = next - gch_now();
+    if (d < 0) d = 0;
+    if (d > 1e6) d = 1e6;  /* wake now and then: no overflow in timespec */
+    ts.tv_sec = (time_t)d;
+    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
+    tsp = &ts;
+  }
+  pfd.fd = S->wakefd;
+  pfd.events = POLLIN;
+  pfd.revents = 0;
+  if (ppoll(&pfd, 1, tsp, NULL) > 0 && (pfd.revents & POLLIN)) {
+    uint64_t n;
+    if (read(S->wakefd, &n, sizeof(n)) < 0) { /* EAGAIN: nothing to drain */ }
+  }
+  pthread_mutex_lock(&F->mu);
+  if (S->idle) {
+    S->idle = 0;
+    if (S->stuck) {
+      S->stuck = 0;
+      F->nstuck--;
+    }
+  }
+  pthread_mutex_unlock(&F->mu);
+  (void)L;
+  return 1;
 }
 
 static int pendingerror (gch_Sched *S, gch_G *g) {
@@ -325,10 +471,10 @@ static int pendingerror (gch_Sched *S, gch_G *g) {
 /*
 ** waitinline: run the loop until 'g' is woken. GCH_OK, or GCH_GOERROR
 ** (the main goroutine has an error to raise), or GCH_DEADLOCK (nothing
-** runnable and no timer pending). Due timers are fired every 16 resumes
-** and whenever the run queue is empty; then the loop sleeps in the
-** kernel until the next one. The caller withdraws its waiters before
-** raising.
+** runnable, no timer pending, and every other scheduler of the family
+** stuck too). Due timers are fired every 16 resumes and whenever the run
+** queue is empty; then the loop sleeps in the kernel until the next timer
+** or a wake-up. The caller withdraws its waiters before raising.
 */
 static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
   int st = GCH_OK;
@@ -336,13 +482,50 @@ static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
   g->woken = 0;
   while (!g->woken) {
     if (pendingerror(S, g)) { st = GCH_GOERROR; break; }
+    draininbox(S);
     if (S->nheap > 0 && (++S->ticks & 15) == 0)  /* timers, now and then */
       gchL_timer_run(L, S);
-    if (!runone(L, S) && !gchL_timer_idle(L, S)) { st = GCH_DEADLOCK; break; }
+    if (runone(L, S) || g->woken) continue;
+    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->rqlen > 0 || g->woken) continue;
+    if (!auxidle(L, S)) { st = GCH_DEADLOCK; break; }
+    if (S->nheap > 0) gchL_timer_run(L, S);
   }
   g->inl = 0;
   g->woken = 0;
   return st;
+}
+
+/*
+** core._waitall(): (a go.thread's main goroutine, after its function
+** returned) run the loop until every goroutine of this state finished.
+** Raises their errors, and the deadlock error. [-0, +0, e]
+*/
+static int sched_waitall (lua_State *L) {
+  gch_Sched *S = gchL_sched(L);
+  gch_G *g = &S->main;
+  while (S->live > 0) {
+    if (pendingerror(S, g)) gchL_raise(L, S, GCH_GOERROR);
+    draininbox(S);
+    if (S->nheap > 0 && (++S->ticks & 15) == 0) gchL_timer_run(L, S);
+    if (runone(L, S)) continue;
+    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->rqlen > 0) continue;
+    g->status = GCH_GWAITING;
+    g->waitreason = "thread join";
+    g->blockL = L;
+    if (!auxidle(L, S)) gchL_raise(L, S, GCH_DEADLOCK);
+    g->status = GCH_GRUNNING;
+    if (S->nheap > 0) gchL_timer_run(L, S);
+  }
+  if (pendingerror(S, g)) gchL_raise(L, S, GCH_GOERROR);
+  return 0;
+}
+
+/* gchL_sched_ofthread: mark this state as the one of go.thread 't' */
+void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t) {
+  gch_Sched *S = gchL_schedof(L);
+  if (S != NULL) S->thread = t;
 }
 
 /*
@@ -511,7 +694,7 @@ lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n) {
   g->id = newid();
   g->status = GCH_GRUNNABLE;
   all_link(S, g);
-  S->live++;
+  livedelta(S, 1);
   runq_push(S, g);
   return g->id;
 }
@@ -531,13 +714,15 @@ static int sched_call (lua_State *L) {
 }
 
 /* go.yield(): let the other runnable goroutines run (runtime.Gosched) */
-static int sched_yield (lua_State *L) {
+static int sched_gosched (lua_State *L) {
   gch_Sched *S = gchL_sched(L);
   gch_G *g = S->current;
   size_t n;
   if (g->resumed && L == g->co && lua_isyieldable(L))
     return lua_yield(L, 0);  /* to the back of the run queue */
   luaL_checkstack(L, 6, NULL);
+  draininbox(S);
+  if (S->nheap > 0) gchL_timer_run(L, S);  /* a busy main still fires them */
   for (n = S->rqlen; n > 0 && runone(L, S); n--) {}
   if (pendingerror(S, g)) return gchL_raise(L, S, GCH_GOERROR);
   return 0;
@@ -548,8 +733,10 @@ static int sched_id (lua_State *L) {
   return 1;
 }
 
+/* go.numgoroutine(): goroutines of every state of the family, mains included */
 static int sched_numgoroutine (lua_State *L) {
-  lua_pushinteger(L, gchL_sched(L)->live + 1);
+  gch_Family *F = gchL_sched(L)->fam;
+  lua_pushinteger(L, (lua_Integer)__atomic_load_n(&F->ngoroutines, __ATOMIC_RELAXED));
   return 1;
 }
 
@@ -560,14 +747,35 @@ static int sched_numgoroutine (lua_State *L) {
 */
 static int sched_gc (lua_State *L) {
   gch_Sched *S = (gch_Sched *)lua_touserdata(L, 1);
+  gch_Family *F = S->fam;
   gch_G *g;
   S->closing = 1;
   while (S->rqlen > 0) {  /* first: lost goroutines are in no other list */
     g = runq_pop(S);
     if (g->lost) auxfreeg(NULL, S, g);
   }
+  for (g = S->all.next; g != &S->all; g = g->next)
+    auxdropwaiters(g);  /* no other thread can find them any more */
+  if (F != NULL) {
+    gch_Sched **p;
+    while (__atomic_load_n(&F->inflight, __ATOMIC_ACQUIRE) > 0)
+      sched_yield();  /* another thread is handing one of them a value */
+    pthread_mutex_lock(&F->mu);
+    for (p = &F->first; *p != NULL; p = &(*p)->fnext)
+      if (*p == S) {
+        *p = S->fnext;
+        break;
+      }
+    F->nsched--;
+    if (F->root == S) F->root = NULL;
+    __atomic_sub_fetch(&F->ngoroutines, S->live + 1, __ATOMIC_RELAXED);
+    if (S != F->root && S->isthread) F->nbusy++;  /* until its thread ends */
+    if (F->nsched > 0 && F->nstuck == F->nsched) wakeroot(F);
+    pthread_mutex_unlock(&F->mu);
+    gch_family_release(F);
+    S->fam = NULL;
+  }
   while ((g = S->all.next) != &S->all) {
-    auxdropwaiters(g);
     all_unlink(g);
     if (g != &S->main) auxfreeg(NULL, S, g);
   }
@@ -588,11 +796,64 @@ static int sched_gc (lua_State *L) {
   lua_getiuservalue(L, 1, 2);
   while (S->errhead != S->errtail) {
     lua_rawgeti(L, -1, (lua_Integer)++S->errhead);
-    fprintf(stderr, "gochan: goroutine error never raised in the main goroutine: %s\n",
-            lua_tostring(L, -1));
+    if (S->thread == NULL)
+      fprintf(stderr, "gochan: goroutine error never raised in the main goroutine: %s\n",
+              lua_tostring(L, -1));
     lua_pop(L, 1);
   }
   return 0;
+}
+
+/* gch_family_release: drop a reference; the last frees the family */
+void gch_family_release (gch_Family *F) {
+  int last;
+  pthread_mutex_lock(&F->mu);
+  last = (--F->refs == 0);
+  pthread_mutex_unlock(&F->mu);
+  if (last) {
+    pthread_mutex_destroy(&F->mu);
+    free(F);
+  }
+}
+
+/* gch_family_new: a family with one reference, for a new main state */
+gch_Family *gch_family_new (void) {
+  gch_Family *F = (gch_Family *)calloc(1, sizeof(*F));
+  if (F == NULL) return NULL;
+  pthread_mutex_init(&F->mu, NULL);
+  F->refs = 1;
+  return F;
+}
+
+/* gch_family_threadstart: a go.thread is starting (busy, a ref held) */
+void gch_family_threadstart (gch_Family *F) {
+  pthread_mutex_lock(&F->mu);
+  F->refs++;
+  F->nbusy++;
+  pthread_mutex_unlock(&F->mu);
+}
+
+/* gch_family_threadend: its thread is done with Lua and its joiners */
+void gch_family_threadend (gch_Family *F) {
+  pthread_mutex_lock(&F->mu);
+  F->nbusy--;
+  if (F->nsched > 0 && F->nstuck == F->nsched && F->nbusy == 0) wakeroot(F);
+  pthread_mutex_unlock(&F->mu);
+  gch_family_release(F);
+}
+
+/* joinfamily: register S (its main goroutine counts) */
+static void joinfamily (gch_Sched *S, gch_Family *F, int isroot) {
+  pthread_mutex_lock(&F->mu);
+  F->refs++;
+  F->nsched++;
+  if (!isroot) F->nbusy--;  /* a go.thread's state: now inside a scheduler */
+  S->fnext = F->first;
+  F->first = S;
+  if (isroot) F->root = S;
+  pthread_mutex_unlock(&F->mu);
+  S->fam = F;
+  __atomic_add_fetch(&F->ngoroutines, 1, __ATOMIC_RELAXED);
 }
 
 /*
@@ -636,16 +897,30 @@ void gchL_sched_new (lua_State *L) {
   S->current = &S->main;
   S->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)S ^ 0x9E3779B97F4A7C15ULL;
   if (S->rng == 0) S->rng = 1;
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &gch_famkey) == LUA_TLIGHTUSERDATA) {
+    S->isthread = 1;
+    joinfamily(S, (gch_Family *)lua_touserdata(L, -1), 0);  /* a go.thread */
+    lua_pop(L, 1);
+  }
+  else {
+    gch_Family *F;
+    lua_pop(L, 1);
+    F = gch_family_new();
+    if (F == NULL) luaL_error(L, "not enough memory");
+    joinfamily(S, F, 1);
+    gch_family_release(F);  /* S holds it now */
+  }
   lua_pushvalue(L, -1);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &gch_schedkey);
 }
 
 static const luaL_Reg sched_funcs[] = {
   {"go", sched_go},
-  {"yield", sched_yield},
+  {"yield", sched_gosched},
   {"id", sched_id},
   {"numgoroutine", sched_numgoroutine},
   {"__call", sched_call},
+  {"_waitall", sched_waitall},
   {NULL, NULL}
 };
 

@@ -13,10 +13,14 @@
 **  4. woken: the waker claimed the select through g->selectdone and
 **     completed one waiter ('g->won'); withdraw the others, then run the
 **     chosen case's handler (or return i, v, ok).
-** Invariants: a select's waiters are queued only between 3 and 4.
-** Locking: none yet (local channels); shared channels will be locked in
-** address order around passes 2 and 3, as Go's sellock.
+** Invariants: a select's waiters are queued only between 3 and 4; a
+** waiter's 'msg' (the copy of a value to send on a shared channel) is
+** owned by the waiter array until a receiver takes it.
+** Locking: the shared channels are locked in address order around passes
+** 2 and 3, as Go's sellock; values for them are copied before locking.
+** Local channels need no lock: only this thread touches them.
 */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,31 +116,49 @@ static int dispatch (lua_State *L, int i, int nvals) {
   return dispatch_k(L, LUA_OK, base);
 }
 
+/* freemsgs: free the copies of send values nobody took */
+static void freemsgs (gch_G *g, int n) {
+  int i;
+  for (i = 0; i < n; i++)
+    if (g->ws[i].msg != NULL) {
+      gch_msg_free(g->ws[i].msg);
+      g->ws[i].msg = NULL;
+    }
+}
+
 /* pass 4: the select woke up */
 static int select_k (lua_State *L, int status, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = gchL_waitstatus(L, g);
   gch_Waiter *w = g->won;
-  int i;
+  gch_Msg *m = NULL;
+  int i, n = g->nselect;
   (void)status;
-  for (i = 0; i < g->nselect; i++) gch_waiter_dequeue(&g->ws[i]);
+  for (i = 0; i < n; i++) gch_waiter_dequeue(&g->ws[i]);
   g->nselect = 0;
+  if (st == GCH_OK && casekind(L, w->caseidx) == CASE_RECV) {
+    m = w->msg;  /* a value from a shared channel, if any */
+    w->msg = NULL;
+  }
+  freemsgs(g, n);
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   i = w->caseidx;
   if (casekind(L, i) == CASE_SEND) {
     if (!w->success) return gchL_raise(L, g->S, GCH_CLOSED);
     return dispatch(L, i, 0);
   }
-  if (w->success) lua_pushboolean(L, 1);  /* the sender pushed the value */
-  else {
+  if (!w->success) {
     lua_pushnil(L);
     lua_pushboolean(L, 0);
   }
+  else if (m != NULL) gchL_chan_pushmsg(L, m);
+  else lua_pushboolean(L, 1);  /* the sender pushed the value */
   return dispatch(L, i, 2);
 }
 
 /* selectwaiters: room for 'n' waiters in g (none is queued now). */
 static gch_Waiter *selectwaiters (lua_State *L, gch_G *g, int n) {
+  freemsgs(g, g->nws);  /* left by an earlier select that raised */
   if (n > g->nws) {
     gch_Waiter *ws = (gch_Waiter *)realloc(g->ws, (size_t)n * sizeof(*ws));
     if (ws == NULL) luaL_error(L, "not enough memory");
@@ -169,12 +191,109 @@ static gch_Chan *auxlayout (lua_State *L, int i, gch_Sched *S) {
   return b->c;
 }
 
+static gch_Chan *casechan (lua_State *L, int i) {
+  gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, BOX_IDX(i));
+  return b != NULL ? b->c : NULL;
+}
+
+static int cmpchan (const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)*(gch_Chan *const *)a, y = (uintptr_t)*(gch_Chan *const *)b;
+  return (x > y) - (x < y);
+}
+
+/*
+** Locks of the shared channels of a select, taken in address order (Go's
+** lockorder: two selects on other threads cannot deadlock) and released
+** in reverse. 'locks' has one entry per distinct shared channel.
+*/
+static void sellock (gch_Chan **locks, int n) {
+  int i;
+  for (i = 0; i < n; i++) gch_lock(&locks[i]->ref);
+}
+
+static void selunlock (gch_Chan **locks, int n) {
+  while (n-- > 0) gch_unlock(&locks[n]->ref);
+}
+
+/*
+** sharedcases: prepare the shared channels of the select: their distinct
+** list, sorted (returned; count in *nlocks), and a copy of every value to
+** send on one, in the case's waiter. Raises only before any lock.
+*/
+static gch_Chan **sharedcases (lua_State *L, gch_G *g, int n, int *nlocks) {
+  gch_Chan **locks;
+  int i, k = 0;
+  for (i = 1; i <= n; i++) {
+    gch_Chan *c = casechan(L, i);
+    if (c != NULL && c->ref.shared) k++;
+  }
+  *nlocks = 0;
+  if (k == 0) return NULL;
+  selectwaiters(L, g, n);
+  locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
+  k = 0;
+  for (i = 1; i <= n; i++) {
+    gch_Chan *c = casechan(L, i);
+    if (c == NULL || !c->ref.shared) continue;
+    locks[k++] = c;
+    if (casekind(L, i) == CASE_SEND)
+      g->ws[i - 1].msg = gchL_encode(L, VALUE_IDX(i), 1);
+  }
+  qsort(locks, (size_t)k, sizeof(*locks), cmpchan);
+  for (i = 1, *nlocks = 1; i < k; i++)  /* one lock per channel */
+    if (locks[i] != locks[*nlocks - 1]) locks[(*nlocks)++] = locks[i];
+  return locks;
+}
+
+/*
+** chosen: run case 'i', ready now, with the shared channels locked; it
+** unlocks them. Returns like select.
+*/
+static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
+                   gch_Chan **locks, int nlocks) {
+  gch_Chan *c = casechan(L, i);
+  gch_G *wake = NULL;
+  gch_Msg *m = NULL;
+  int st;
+  if (!c->ref.shared) {  /* local: only this thread touches it */
+    selunlock(locks, nlocks);
+    if (nlocks > 0) freemsgs(g, n);
+    if (casekind(L, i) == CASE_RECV) {
+      gchL_chan_tryrecv(L, S, c, BOX_IDX(i));  /* ready: cannot block */
+      return dispatch(L, i, 2);
+    }
+    if (gchL_chan_trysend(L, S, c, BOX_IDX(i), VALUE_IDX(i)) == GCH_CLOSED)
+      return gchL_raise(L, S, GCH_CLOSED);
+    return dispatch(L, i, 0);
+  }
+  if (casekind(L, i) == CASE_RECV) {
+    st = gch_chan_shrecv(S, c, &m, &wake);
+    selunlock(locks, nlocks);
+    freemsgs(g, n);
+    if (wake != NULL) gch_sched_ready(S, wake);
+    if (st == GCH_CLOSED) {
+      lua_pushnil(L);
+      lua_pushboolean(L, 0);
+    }
+    else gchL_chan_pushmsg(L, m);
+    return dispatch(L, i, 2);
+  }
+  st = gch_chan_shsend(S, c, g->ws[i - 1].msg, &wake);
+  if (st == GCH_OK) g->ws[i - 1].msg = NULL;  /* taken */
+  selunlock(locks, nlocks);
+  freemsgs(g, n);
+  if (wake != NULL) gch_sched_ready(S, wake);
+  if (st != GCH_OK) return gchL_raise(L, S, st);
+  return dispatch(L, i, 0);
+}
+
 /* go.select(cases) -> handler results, or i, v, ok */
 static int select_select (lua_State *L) {
   gch_Sched *S = gchL_sched(L);
   lua_Unsigned len;
-  int n, i, chosen = 0, live = 0;
+  int n, i, pick = 0, live = 0, nlocks;
   uint64_t nready = 0;
+  gch_Chan **locks;
   gch_G *g;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
@@ -187,45 +306,44 @@ static int select_select (lua_State *L) {
       !gchL_iscallable(L, DEFAULT_IDX))
     luaL_argerror(L, 1, "'default' must be a function or true");
   luaL_checkstack(L, 3 * n + 8, "too many select cases");
-  for (i = 1; i <= n; i++) {  /* passes 1 and 2 */
-    gch_Chan *c = auxlayout(L, i, S);
-    if (c == NULL) continue;
-    live++;
-    if ((casekind(L, i) == CASE_RECV ? gch_chan_recvready(c)
-                                     : gch_chan_sendready(c)) &&
+  for (i = 1; i <= n; i++)  /* pass 1: check and lay out every case */
+    if (auxlayout(L, i, S) != NULL) live++;
+  g = gchL_current(L, S);
+  locks = sharedcases(L, g, n, &nlocks);  /* may raise: before any lock */
+  sellock(locks, nlocks);
+  for (i = 1; i <= n; i++) {  /* pass 2: uniform choice among ready cases */
+    gch_Chan *c = casechan(L, i);
+    if (c != NULL &&
+        (casekind(L, i) == CASE_RECV ? gch_chan_recvready(S, c)
+                                     : gch_chan_sendready(S, c)) &&
         gch_sched_rand(S) % ++nready == 0)
-      chosen = i;
+      pick = i;
   }
-  if (chosen != 0) {
-    gch_Chan *c = ((gch_ChanBox *)lua_touserdata(L, BOX_IDX(chosen)))->c;
-    if (casekind(L, chosen) == CASE_RECV) {
-      gchL_chan_tryrecv(L, c, BOX_IDX(chosen));  /* ready: cannot block */
-      return dispatch(L, chosen, 2);
-    }
-    if (gchL_chan_trysend(L, c, BOX_IDX(chosen), VALUE_IDX(chosen)) == GCH_CLOSED)
-      return gchL_raise(L, S, GCH_CLOSED);
-    return dispatch(L, chosen, 0);
+  if (pick != 0) return chosen(L, S, g, pick, n, locks, nlocks);
+  if (lua_toboolean(L, DEFAULT_IDX)) {
+    selunlock(locks, nlocks);
+    if (nlocks > 0) freemsgs(g, n);
+    return dispatch(L, 0, 0);
   }
-  if (lua_toboolean(L, DEFAULT_IDX)) return dispatch(L, 0, 0);
-  g = gchL_current(L, S);  /* pass 3: park on every channel */
-  if (live == 0) {
+  if (live == 0) {  /* only nil channels, or none: block forever */
     g->nselect = 0;
     return gchL_park(L, S, g, "select (no cases)", select_k);
   }
-  selectwaiters(L, g, n);
+  if (nlocks == 0) selectwaiters(L, g, n);  /* else done (and holds copies) */
   g->selectdone = 0;
   g->nselect = n;
-  for (i = 1; i <= n; i++) {
-    gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, BOX_IDX(i));
+  for (i = 1; i <= n; i++) {  /* pass 3: park on every channel */
+    gch_Chan *c = casechan(L, i);
     gch_Waiter *w = &g->ws[i - 1];
-    if (b == NULL) continue;
+    if (c == NULL) continue;
     w->g = g;
     w->L = L;
     w->slot = VALUE_IDX(i);
     w->caseidx = i;
     w->isselect = 1;
-    gch_chan_enqueue(b->c, w, casekind(L, i) == CASE_SEND);
+    gch_chan_enqueue(c, w, casekind(L, i) == CASE_SEND);
   }
+  selunlock(locks, nlocks);
   return gchL_park(L, S, g, "select", select_k);
 }
 

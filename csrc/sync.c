@@ -12,8 +12,9 @@
 ** Invariants: Mutex: waiters => locked. RWMutex: writer => readers == 0;
 ** readers waiting => a writer holds or waits; writers waiting => writer or
 ** readers > 0. WaitGroup: waiters => n > 0. Once: waiters => running.
-** Locking: none yet (local objects); each object's queues will be
-** guarded by its own lock in shared mode, as a channel's.
+** Locking: a shared object's state and queues change under its lock
+** (gch_lock: a no-op while local). Waiters to wake are collected under
+** the lock and readied after it is released, as a channel's.
 */
 #include <stdlib.h>
 
@@ -62,6 +63,7 @@ typedef struct Once {
 typedef struct Cond {
   gch_Ref ref;
   gch_WaitQ waiters;        /* goroutines in wait() */
+  gch_Ref *mu;              /* its Mutex (a reference held) */
 } Cond;
 
 /* guard kinds (gch_Box.dir of a guard) */
@@ -77,32 +79,97 @@ typedef struct Cond {
 */
 
 static void obj_destroy (gch_Ref *r) {
+  gch_ref_freelock(r);
   free(r);
 }
 
-/* checkobj: the object of the box at 1 of kind 'tag'. */
-static void *checkobj (lua_State *L, const void *tag, const char *tname) {
-  gch_Box *b = gchL_testbox(L, 1, tag);
-  if (l_unlikely(b == NULL)) luaL_typeerror(L, 1, tname);
-  return b->p;
+static void cond_destroy (gch_Ref *r) {
+  gch_Ref *mu = ((Cond *)r)->mu;
+  obj_destroy(r);
+  if (mu != NULL) gch_ref_release(mu);
+}
+
+static void pushbox (lua_State *L, gch_Ref *r, int dir);
+
+static const gch_Kind wg_kind = {WAITGROUP_T, &wgtag, obj_destroy, NULL, pushbox};
+static const gch_Kind mutex_kind = {MUTEX_T, &mutextag, obj_destroy, NULL, pushbox};
+static const gch_Kind rw_kind = {RWMUTEX_T, &rwtag, obj_destroy, NULL, pushbox};
+static const gch_Kind once_kind = {ONCE_T, &oncetag, obj_destroy, NULL, pushbox};
+static void cond_share (lua_State *L, gch_Ref *r, int box);
+static const gch_Kind cond_kind = {COND_T, &condtag, cond_destroy, cond_share, pushbox};
+
+int gch_sync_istag (const void *tag) {
+  return tag == &wgtag || tag == &mutextag || tag == &rwtag ||
+         tag == &oncetag || tag == &condtag;
+}
+
+/* checkbox: the box at 1 of kind 'k'. */
+static gch_Box *checkbox (lua_State *L, const gch_Kind *k) {
+  gch_Box *b = gchL_testbox(L, 1, k->tag);
+  if (l_unlikely(b == NULL || b->p == NULL)) luaL_typeerror(L, 1, k->tname);
+  return b;
+}
+
+#define checkobj(L,k)  (checkbox(L, k)->p)
+
+/* newguard: make the guard of kind 'kind' for the box on top */
+static void newguard (lua_State *L, gch_Ref *obj, int kind, int uv) {
+  gch_Box *b;
+  luaL_getmetatable(L, GUARD_T);
+  b = gchL_newbox(L, &guardtag, 0, -1);
+  lua_remove(L, -2);  /* metatable */
+  b->dir = kind;
+  b->p = obj;
+  gch_ref_incr(obj);  /* released by sync_gc */
+  lua_setiuservalue(L, -2, uv);
 }
 
 /*
-** newobj: push a box of kind 'tag' (metatable 'tname', 'nuv' user values)
-** for a new zeroed object of 'size' bytes. [-0, +1, m]
+** boxobj: push a box of kind 'k' for 'r' (taking a reference), with the
+** guards a Mutex or RWMutex box carries. [-0, +1, m]
 */
-static void *newobj (lua_State *L, const void *tag, const char *tname,
-                     int nuv, size_t size) {
+static void boxobj (lua_State *L, const gch_Kind *k, gch_Ref *r) {
+  gch_Box *b;
+  luaL_getmetatable(L, k->tname);
+  b = gchL_newbox(L, k->tag, 2, -1);
+  lua_remove(L, -2);  /* metatable */
+  if (r == NULL) return;
+  b->p = r;
+  gch_ref_incr(r);
+  if (k == &mutex_kind) newguard(L, r, GUARD_MUTEX, 1);
+  else if (k == &rw_kind) {
+    newguard(L, r, GUARD_WRITE, 1);
+    newguard(L, r, GUARD_READ, 2);
+  }
+}
+
+/* pushbox: (gch_Kind.pushbox) this state's box for a shared object */
+static void pushbox (lua_State *L, gch_Ref *r, int dir) {
+  (void)dir;
+  boxobj(L, r->kind, r);
+  if (r->kind == &cond_kind) {  /* its Mutex, through this state's proxy */
+    gchL_pushproxy(L, ((Cond *)r)->mu, 0);
+    lua_setiuservalue(L, -2, 1);
+  }
+}
+
+/* newobj: push a box for a new zeroed object of 'size' bytes. [-0, +1, m] */
+static gch_Ref *newobj (lua_State *L, const gch_Kind *k, size_t size) {
   gch_Box *b;
   gch_Ref *r;
-  luaL_getmetatable(L, tname);
-  b = gchL_newbox(L, tag, nuv, -1);
-  lua_remove(L, -2);  /* metatable */
+  luaL_getmetatable(L, k->tname);
+  b = gchL_newbox(L, k->tag, 2, -1);  /* empty until 'r' is complete */
+  lua_remove(L, -2);
   r = (gch_Ref *)calloc(1, size);
   if (r == NULL) luaL_error(L, "not enough memory");
   r->refs = 1;
-  r->destroy = obj_destroy;
+  r->kind = k;
   b->p = r;
+  if (k == &mutex_kind) newguard(L, r, GUARD_MUTEX, 1);
+  else if (k == &rw_kind) {
+    newguard(L, r, GUARD_WRITE, 1);
+    newguard(L, r, GUARD_READ, 2);
+  }
   return r;
 }
 
@@ -117,57 +184,70 @@ static int sync_gc (lua_State *L) {
   return 0;
 }
 
-/* wakefirst: hand 'obj' to the first waiter of 'q'; false if none. */
-static int wakefirst (gch_Ref *obj, gch_WaitQ *q) {
+/*
+** popwaiter: (lock held) the first waiter of 'q' that can still be woken,
+** unlinked and marked successful, or NULL.
+*/
+static gch_Waiter *popwaiter (gch_Sched *self, gch_WaitQ *q) {
   gch_Waiter *w;
-  do {
-    if ((w = q->first) == NULL) return 0;
+  while ((w = q->first) != NULL) {
     waitq_remove(q, w);
-    obj->refs--;  /* the caller holds a box */
-  } while (!gch_sched_alive(w->g));
-  w->success = 1;
-  w->g->won = w;
-  gch_sched_ready(w->g);
-  return 1;
+    if (w->g->S != self) gch_sched_remote(self, w->g);  /* ready it later */
+    if (w->g->S != self || gch_sched_alive(w->g)) {
+      w->success = 1;
+      w->g->won = w;
+      return w;
+    }
+  }
+  return NULL;
+}
+
+/* collect: pop every waiter of 'q' onto 'list' (through 'next') */
+static gch_Waiter *collect (gch_Sched *self, gch_WaitQ *q, gch_Waiter *list) {
+  gch_Waiter *w;
+  while ((w = popwaiter(self, q)) != NULL) {
+    w->next = list;
+    list = w;
+  }
+  return list;
+}
+
+/* readyall: after unlocking, ready the goroutines of a collected list */
+static void readyall (gch_Sched *self, gch_Waiter *w) {
+  while (w != NULL) {
+    gch_Waiter *next = w->next;
+    w->next = NULL;
+    gch_sched_ready(self, w->g);
+    w = next;
+  }
 }
 
 /*
-** auxblock: park the calling goroutine on 'q' of 'obj' and finish in 'k',
-** which calls auxwoken first.
+** auxblock: (lock of 'obj' held; 'g' from gchL_current, taken before
+** locking) park on 'q' of 'obj', unlock, and finish in 'k'.
 */
-static int auxblock (lua_State *L, gch_Ref *obj, gch_WaitQ *q,
+static int auxblock (lua_State *L, gch_Box *b, gch_G *g, gch_WaitQ *q,
                      const char *reason, lua_KFunction k) {
-  gch_Sched *S = gchL_sched(L);
-  gch_G *g = gchL_current(L, S);
+  gch_Ref *obj = (gch_Ref *)b->p;
   g->w1.L = L;
+  g->w1.msg = NULL;
   gch_waiter_enqueue(obj, q, &g->w1);
-  return gchL_park(L, S, g, reason, k);
+  gch_unlock(obj);
+  return gchL_park(L, b->S, g, reason, k);
 }
 
-/* auxwoken: in a continuation: withdraw the waiter, raise on failure */
-static void auxwoken (lua_State *L, lua_KContext ctx) {
+/* auxwoken: in a continuation: withdraw the waiter; the wait's outcome */
+static int auxwoken (lua_State *L, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = gchL_waitstatus(L, g);
   gch_waiter_dequeue(&g->w1);
-  if (st != GCH_OK) gchL_raise(L, g->S, st);
+  return st;
 }
 
 /* pushguard: push the guard kept in user value 'uv' of the box at 1 */
 static int pushguard (lua_State *L, int uv) {
   lua_getiuservalue(L, 1, uv);
   return 1;
-}
-
-/* newguard: make the guard of kind 'kind' for the object at -1's box */
-static void newguard (lua_State *L, gch_Ref *obj, int kind, int uv) {
-  gch_Box *b;
-  luaL_getmetatable(L, GUARD_T);
-  b = gchL_newbox(L, &guardtag, 0, -1);
-  lua_remove(L, -2);  /* metatable */
-  b->dir = kind;
-  b->p = obj;
-  obj->refs++;  /* released by sync_gc */
-  lua_setiuservalue(L, -2, uv);
 }
 
 
@@ -178,19 +258,26 @@ static void newguard (lua_State *L, gch_Ref *obj, int kind, int uv) {
 */
 
 static int wg_new (lua_State *L) {
-  newobj(L, &wgtag, WAITGROUP_T, 0, sizeof(WaitGroup));
+  newobj(L, &wg_kind, sizeof(WaitGroup));
   return 1;
 }
 
 /* wg:add(n): a negative counter raises, leaving the counter unchanged */
 static int auxadd (lua_State *L, lua_Integer delta) {
-  WaitGroup *wg = (WaitGroup *)checkobj(L, &wgtag, WAITGROUP_T);
+  gch_Box *b = checkbox(L, &wg_kind);
+  WaitGroup *wg = (WaitGroup *)b->p;
+  gch_Waiter *list = NULL;
   lua_Integer n;
-  if (__builtin_add_overflow(wg->n, delta, &n) || n < 0)
-    return luaL_error(L, "sync: negative WaitGroup counter");
-  wg->n = n;
-  if (n == 0)  /* as Go: wake every waiter */
-    while (wakefirst(&wg->ref, &wg->waiters)) {}
+  int bad;
+  gch_lock(&wg->ref);
+  bad = __builtin_add_overflow(wg->n, delta, &n) || n < 0;
+  if (!bad) {
+    wg->n = n;
+    if (n == 0) list = collect(b->S, &wg->waiters, NULL);  /* as Go: all */
+  }
+  gch_unlock(&wg->ref);
+  if (bad) return luaL_error(L, "sync: negative WaitGroup counter");
+  readyall(b->S, list);
   return 0;
 }
 
@@ -203,15 +290,22 @@ static int wg_done (lua_State *L) {
 }
 
 static int wg_wait_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);
   (void)status;
-  auxwoken(L, ctx);
+  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
   return 0;
 }
 
 static int wg_wait (lua_State *L) {
-  WaitGroup *wg = (WaitGroup *)checkobj(L, &wgtag, WAITGROUP_T);
-  if (wg->n == 0) return 0;
-  return auxblock(L, &wg->ref, &wg->waiters, "sync.WaitGroup.Wait", wg_wait_k);
+  gch_Box *b = checkbox(L, &wg_kind);
+  WaitGroup *wg = (WaitGroup *)b->p;
+  gch_G *g = gchL_current(L, b->S);
+  gch_lock(&wg->ref);
+  if (wg->n == 0) {
+    gch_unlock(&wg->ref);
+    return 0;
+  }
+  return auxblock(L, b, g, &wg->waiters, "sync.WaitGroup.Wait", wg_wait_k);
 }
 
 
@@ -222,44 +316,71 @@ static int wg_wait (lua_State *L) {
 */
 
 static int mutex_new (lua_State *L) {
-  Mutex *mu = (Mutex *)newobj(L, &mutextag, MUTEX_T, 1, sizeof(Mutex));
-  newguard(L, &mu->ref, GUARD_MUTEX, 1);
+  newobj(L, &mutex_kind, sizeof(Mutex));
   return 1;
 }
 
 static int mutex_lock_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);  /* on success the unlocker handed it over */
   (void)status;
-  auxwoken(L, ctx);  /* the unlocker handed it over: it is ours */
+  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
   return pushguard(L, 1);
+}
+
+/* trylock: (no lock held) take 'mu' if free */
+static int trylock (Mutex *mu) {
+  int got;
+  gch_lock(&mu->ref);
+  got = !mu->locked;
+  mu->locked = 1;
+  gch_unlock(&mu->ref);
+  return got;
 }
 
 /* mu:lock() -> guard (usable with <close>) */
 static int mutex_lock (lua_State *L) {
-  Mutex *mu = (Mutex *)checkobj(L, &mutextag, MUTEX_T);
-  if (!mu->locked) {
+  gch_Box *b = checkbox(L, &mutex_kind);
+  Mutex *mu = (Mutex *)b->p;
+  gch_G *g;
+  if (!mu->ref.shared && !mu->locked) {  /* fast path of a local mutex */
     mu->locked = 1;
     return pushguard(L, 1);
   }
-  return auxblock(L, &mu->ref, &mu->waiters, "sync.Mutex.Lock", mutex_lock_k);
+  g = gchL_current(L, b->S);
+  gch_lock(&mu->ref);
+  if (!mu->locked) {
+    mu->locked = 1;
+    gch_unlock(&mu->ref);
+    return pushguard(L, 1);
+  }
+  return auxblock(L, b, g, &mu->waiters, "sync.Mutex.Lock", mutex_lock_k);
 }
 
-/* auxunlock: the hand-off; false if the mutex was not locked */
-static int auxunlock (Mutex *mu) {
-  if (!mu->locked) return 0;
-  if (!wakefirst(&mu->ref, &mu->waiters)) mu->locked = 0;
-  return 1;
+/* auxunlock: the hand-off (Go's starvation mode); false if not locked */
+static int auxunlock (gch_Sched *self, Mutex *mu) {
+  gch_Waiter *w = NULL;
+  int was;
+  gch_lock(&mu->ref);
+  was = mu->locked;
+  if (was && (w = popwaiter(self, &mu->waiters)) == NULL) mu->locked = 0;
+  gch_unlock(&mu->ref);
+  if (w != NULL) gch_sched_ready(self, w->g);
+  return was;
 }
 
 static int mutex_unlock (lua_State *L) {
-  Mutex *mu = (Mutex *)checkobj(L, &mutextag, MUTEX_T);
-  if (!auxunlock(mu)) return luaL_error(L, "sync: unlock of unlocked mutex");
+  gch_Box *b = checkbox(L, &mutex_kind);
+  Mutex *mu = (Mutex *)b->p;
+  if (!mu->ref.shared && mu->locked && mu->waiters.first == NULL) {
+    mu->locked = 0;  /* fast path of a local mutex */
+    return 0;
+  }
+  if (!auxunlock(b->S, mu)) return luaL_error(L, "sync: unlock of unlocked mutex");
   return 0;
 }
 
 static int mutex_trylock (lua_State *L) {
-  Mutex *mu = (Mutex *)checkobj(L, &mutextag, MUTEX_T);
-  lua_pushboolean(L, !mu->locked);
-  mu->locked = 1;
+  lua_pushboolean(L, trylock((Mutex *)checkobj(L, &mutex_kind)));
   return 1;
 }
 
@@ -271,68 +392,123 @@ static int mutex_trylock (lua_State *L) {
 */
 
 static int rw_new (lua_State *L) {
-  RWMutex *rw = (RWMutex *)newobj(L, &rwtag, RWMUTEX_T, 2, sizeof(RWMutex));
-  newguard(L, &rw->ref, GUARD_WRITE, 1);
-  newguard(L, &rw->ref, GUARD_READ, 2);
+  newobj(L, &rw_kind, sizeof(RWMutex));
   return 1;
 }
 
+/* admitreaders: (lock held) let every waiting reader in */
+static gch_Waiter *admitreaders (gch_Sched *self, RWMutex *rw, gch_Waiter *list) {
+  gch_Waiter *w;
+  while ((w = popwaiter(self, &rw->rq)) != NULL) {
+    rw->readers++;
+    w->next = list;
+    list = w;
+  }
+  return list;
+}
+
+/* admitwriter: (lock held) free of readers: let the next writer in */
+static gch_Waiter *admitwriter (gch_Sched *self, RWMutex *rw, gch_Waiter *list) {
+  gch_Waiter *w;
+  if (rw->readers == 0 && (w = popwaiter(self, &rw->wq)) != NULL) {
+    rw->writer = 1;
+    w->next = list;
+    list = w;
+  }
+  return list;
+}
+
 static int rw_lock_k (lua_State *L, int status, lua_KContext ctx) {
+  gch_G *g = (gch_G *)ctx;
+  int st = auxwoken(L, ctx);
   (void)status;
-  auxwoken(L, ctx);
+  if (st != GCH_OK) {
+    /* a writer that gave up waiting may have been all that kept the
+       queued readers out: let them in now */
+    gch_Box *b = (gch_Box *)lua_touserdata(L, 1);
+    RWMutex *rw = (RWMutex *)b->p;
+    gch_Waiter *list = NULL;
+    gch_lock(&rw->ref);
+    if (!rw->writer && rw->wq.first == NULL) list = admitreaders(b->S, rw, NULL);
+    gch_unlock(&rw->ref);
+    readyall(b->S, list);
+    return gchL_raise(L, g->S, st);
+  }
   return pushguard(L, 1);
 }
 
 static int rw_rlock_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);
   (void)status;
-  auxwoken(L, ctx);
+  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
   return pushguard(L, 2);
 }
 
 /* rw:lock() -> guard */
 static int rw_lock (lua_State *L) {
-  RWMutex *rw = (RWMutex *)checkobj(L, &rwtag, RWMUTEX_T);
+  gch_Box *b = checkbox(L, &rw_kind);
+  RWMutex *rw = (RWMutex *)b->p;
+  gch_G *g = gchL_current(L, b->S);
+  gch_lock(&rw->ref);
   if (!rw->writer && rw->readers == 0) {
     rw->writer = 1;
+    gch_unlock(&rw->ref);
     return pushguard(L, 1);
   }
-  return auxblock(L, &rw->ref, &rw->wq, "sync.RWMutex.Lock", rw_lock_k);
+  return auxblock(L, b, g, &rw->wq, "sync.RWMutex.Lock", rw_lock_k);
 }
 
 /* rw:rlock() -> guard; waits while a writer holds it or waits for it */
 static int rw_rlock (lua_State *L) {
-  RWMutex *rw = (RWMutex *)checkobj(L, &rwtag, RWMUTEX_T);
+  gch_Box *b = checkbox(L, &rw_kind);
+  RWMutex *rw = (RWMutex *)b->p;
+  gch_G *g = gchL_current(L, b->S);
+  gch_lock(&rw->ref);
   if (!rw->writer && rw->wq.first == NULL) {
     rw->readers++;
+    gch_unlock(&rw->ref);
     return pushguard(L, 2);
   }
-  return auxblock(L, &rw->ref, &rw->rq, "sync.RWMutex.RLock", rw_rlock_k);
+  return auxblock(L, b, g, &rw->rq, "sync.RWMutex.RLock", rw_rlock_k);
 }
 
 /* the writer is done: admit the readers that waited, else the next writer */
-static int auxrwunlock (RWMutex *rw) {
-  if (!rw->writer) return 0;
-  rw->writer = 0;
-  while (wakefirst(&rw->ref, &rw->rq)) rw->readers++;
-  if (rw->readers == 0 && wakefirst(&rw->ref, &rw->wq)) rw->writer = 1;
-  return 1;
+static int auxrwunlock (gch_Sched *self, RWMutex *rw) {
+  gch_Waiter *list = NULL;
+  int was;
+  gch_lock(&rw->ref);
+  was = rw->writer;
+  if (was) {  /* as Go: the readers that waited for this writer go first */
+    rw->writer = 0;
+    list = admitwriter(self, rw, admitreaders(self, rw, NULL));
+  }
+  gch_unlock(&rw->ref);
+  readyall(self, list);
+  return was;
 }
 
-static int auxrwrunlock (RWMutex *rw) {
-  if (rw->readers == 0) return 0;
-  if (--rw->readers == 0 && wakefirst(&rw->ref, &rw->wq)) rw->writer = 1;
-  return 1;
+static int auxrwrunlock (gch_Sched *self, RWMutex *rw) {
+  gch_Waiter *list = NULL;
+  int was;
+  gch_lock(&rw->ref);
+  was = rw->readers > 0;
+  if (was && --rw->readers == 0) list = admitwriter(self, rw, NULL);
+  gch_unlock(&rw->ref);
+  readyall(self, list);
+  return was;
 }
 
 static int rw_unlock (lua_State *L) {
-  RWMutex *rw = (RWMutex *)checkobj(L, &rwtag, RWMUTEX_T);
-  if (!auxrwunlock(rw)) return luaL_error(L, "sync: Unlock of unlocked RWMutex");
+  gch_Box *b = checkbox(L, &rw_kind);
+  if (!auxrwunlock(b->S, (RWMutex *)b->p))
+    return luaL_error(L, "sync: Unlock of unlocked RWMutex");
   return 0;
 }
 
 static int rw_runlock (lua_State *L) {
-  RWMutex *rw = (RWMutex *)checkobj(L, &rwtag, RWMUTEX_T);
-  if (!auxrwrunlock(rw)) return luaL_error(L, "sync: RUnlock of unlocked RWMutex");
+  gch_Box *b = checkbox(L, &rw_kind);
+  if (!auxrwrunlock(b->S, (RWMutex *)b->p))
+    return luaL_error(L, "sync: RUnlock of unlocked RWMutex");
   return 0;
 }
 
@@ -345,20 +521,19 @@ static int rw_runlock (lua_State *L) {
 
 static int guard_close (lua_State *L) {
   gch_Box *b = gchL_testbox(L, 1, &guardtag);
-  int ok = 1;
   if (b == NULL || b->p == NULL) return luaL_typeerror(L, 1, GUARD_T);
   switch (b->dir) {
     case GUARD_MUTEX:
-      if (!auxunlock((Mutex *)b->p))
+      if (!auxunlock(b->S, (Mutex *)b->p))
         return luaL_error(L, "sync: unlock of unlocked mutex");
       break;
     case GUARD_WRITE:
-      ok = auxrwunlock((RWMutex *)b->p);
-      if (!ok) return luaL_error(L, "sync: Unlock of unlocked RWMutex");
+      if (!auxrwunlock(b->S, (RWMutex *)b->p))
+        return luaL_error(L, "sync: Unlock of unlocked RWMutex");
       break;
     default:
-      ok = auxrwrunlock((RWMutex *)b->p);
-      if (!ok) return luaL_error(L, "sync: RUnlock of unlocked RWMutex");
+      if (!auxrwrunlock(b->S, (RWMutex *)b->p))
+        return luaL_error(L, "sync: RUnlock of unlocked RWMutex");
       break;
   }
   return 0;
@@ -372,33 +547,47 @@ static int guard_close (lua_State *L) {
 */
 
 static int once_new (lua_State *L) {
-  newobj(L, &oncetag, ONCE_T, 0, sizeof(Once));
+  newobj(L, &once_kind, sizeof(Once));
   return 1;
 }
 
 /* the first call's f returned or raised: done either way (as Go) */
 static int once_done_k (lua_State *L, int status, lua_KContext ctx) {
-  Once *o = (Once *)ctx;  /* alive: its box is at 1 */
+  gch_Box *b = (gch_Box *)lua_touserdata(L, 1);  /* alive: it is at 1 */
+  Once *o = (Once *)ctx;
+  gch_Waiter *list;
+  gch_lock(&o->ref);
   o->state = ONCE_DONE;
-  while (wakefirst(&o->ref, &o->waiters)) {}
+  list = collect(b->S, &o->waiters, NULL);
+  gch_unlock(&o->ref);
+  readyall(b->S, list);
   if (status != LUA_OK && status != LUA_YIELD) return lua_error(L);
   return 0;
 }
 
 static int once_wait_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);
   (void)status;
-  auxwoken(L, ctx);
+  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
   return 0;
 }
 
 /* once:call(f): the first call runs f; the others wait until it returns */
 static int once_call (lua_State *L) {
-  Once *o = (Once *)checkobj(L, &oncetag, ONCE_T);
+  gch_Box *b = checkbox(L, &once_kind);
+  Once *o = (Once *)b->p;
+  gch_G *g;
   luaL_argexpected(L, gchL_iscallable(L, 2), 2, "function");
-  if (o->state == ONCE_DONE) return 0;
+  g = gchL_current(L, b->S);
+  gch_lock(&o->ref);
+  if (o->state == ONCE_DONE) {
+    gch_unlock(&o->ref);
+    return 0;
+  }
   if (o->state == ONCE_RUNNING)
-    return auxblock(L, &o->ref, &o->waiters, "sync.Once.Do", once_wait_k);
+    return auxblock(L, b, g, &o->waiters, "sync.Once.Do", once_wait_k);
   o->state = ONCE_RUNNING;
+  gch_unlock(&o->ref);
   lua_settop(L, 2);
   return once_done_k(L, lua_pcallk(L, 0, 0, 0, (lua_KContext)o, once_done_k),
                      (lua_KContext)o);
@@ -413,58 +602,98 @@ static int once_call (lua_State *L) {
 
 /* go.cond(mu) -> Cond on Mutex mu */
 static int cond_new (lua_State *L) {
-  if (gchL_testbox(L, 1, &mutextag) == NULL) luaL_typeerror(L, 1, MUTEX_T);
+  gch_Box *mb = gchL_testbox(L, 1, &mutextag);
+  Cond *c;
+  if (mb == NULL || mb->p == NULL) luaL_typeerror(L, 1, MUTEX_T);
   lua_settop(L, 1);
-  newobj(L, &condtag, COND_T, 1, sizeof(Cond));
+  c = (Cond *)newobj(L, &cond_kind, sizeof(Cond));
   lua_pushvalue(L, 1);
-  lua_setiuservalue(L, -2, 1);  /* its mutex */
+  lua_setiuservalue(L, -2, 1);  /* its mutex's box */
+  c->mu = (gch_Ref *)mb->p;
+  gch_ref_incr(c->mu);
   return 1;
 }
 
+/* cond_share: (gch_Kind.share) its Mutex must be shared with it */
+static void cond_share (lua_State *L, gch_Ref *r, int box) {
+  (void)r;
+  lua_getiuservalue(L, box, 1);
+  gchL_share(L, (gch_Ref *)((gch_Box *)lua_touserdata(L, -1))->p, -1);
+  lua_pop(L, 1);
+}
+
 static int cond_relock_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);  /* on success the mutex was handed over */
   (void)status;
-  auxwoken(L, ctx);  /* the mutex was handed over */
+  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
   return 0;
 }
 
-/* signalled: lock the mutex again before returning (Go's c.L.Lock()) */
+/*
+** signalled (or failed): hold the mutex again before returning, as Go's
+** c.L.Lock() -- also before raising, if it is free, so that a <close>
+** guard around the wait unlocks cleanly and the error is not replaced.
+*/
 static int cond_wait_k (lua_State *L, int status, lua_KContext ctx) {
+  gch_G *g = (gch_G *)ctx;
+  int st = auxwoken(L, ctx);
+  gch_Box *mb;
   Mutex *mu;
   (void)status;
-  auxwoken(L, ctx);
   lua_settop(L, 1);
   lua_getiuservalue(L, 1, 1);  /* the mutex box */
   lua_replace(L, 1);
-  mu = (Mutex *)((gch_Box *)lua_touserdata(L, 1))->p;
+  mb = (gch_Box *)lua_touserdata(L, 1);
+  mu = (Mutex *)mb->p;
+  if (st != GCH_OK) {
+    trylock(mu);
+    return gchL_raise(L, g->S, st);
+  }
+  gch_lock(&mu->ref);
   if (!mu->locked) {
     mu->locked = 1;
+    gch_unlock(&mu->ref);
     return 0;
   }
-  return auxblock(L, &mu->ref, &mu->waiters, "sync.Mutex.Lock", cond_relock_k);
+  return auxblock(L, mb, g, &mu->waiters, "sync.Mutex.Lock", cond_relock_k);
 }
 
 /* c:wait(): unlock, wait for signal/broadcast, lock again */
 static int cond_wait (lua_State *L) {
-  Cond *c = (Cond *)checkobj(L, &condtag, COND_T);
-  Mutex *mu;
+  gch_Box *b = checkbox(L, &cond_kind);
+  Cond *c = (Cond *)b->p;
+  Mutex *mu = (Mutex *)c->mu;
+  gch_G *g = gchL_current(L, b->S);
   lua_settop(L, 1);
-  lua_getiuservalue(L, 1, 1);
-  mu = (Mutex *)((gch_Box *)lua_touserdata(L, 2))->p;
   if (!mu->locked) return luaL_error(L, "sync: unlock of unlocked mutex");
-  lua_settop(L, 1);
-  auxunlock(mu);
-  return auxblock(L, &c->ref, &c->waiters, "sync.Cond.Wait", cond_wait_k);
+  gch_lock(&c->ref);  /* queued before the mutex is released: no lost signal */
+  g->w1.L = L;
+  g->w1.msg = NULL;
+  gch_waiter_enqueue(&c->ref, &c->waiters, &g->w1);
+  gch_unlock(&c->ref);
+  auxunlock(b->S, mu);
+  return gchL_park(L, b->S, g, "sync.Cond.Wait", cond_wait_k);
 }
 
 static int cond_signal (lua_State *L) {
-  Cond *c = (Cond *)checkobj(L, &condtag, COND_T);
-  wakefirst(&c->ref, &c->waiters);
+  gch_Box *b = checkbox(L, &cond_kind);
+  Cond *c = (Cond *)b->p;
+  gch_Waiter *w;
+  gch_lock(&c->ref);
+  w = popwaiter(b->S, &c->waiters);
+  gch_unlock(&c->ref);
+  if (w != NULL) gch_sched_ready(b->S, w->g);
   return 0;
 }
 
 static int cond_broadcast (lua_State *L) {
-  Cond *c = (Cond *)checkobj(L, &condtag, COND_T);
-  while (wakefirst(&c->ref, &c->waiters)) {}
+  gch_Box *b = checkbox(L, &cond_kind);
+  Cond *c = (Cond *)b->p;
+  gch_Waiter *list;
+  gch_lock(&c->ref);
+  list = collect(b->S, &c->waiters, NULL);
+  gch_unlock(&c->ref);
+  readyall(b->S, list);
   return 0;
 }
 

@@ -14,15 +14,10 @@
 ** the scheduler's anchor table while armed, which keeps its function.
 ** Locking: none yet; a scheduler's heap is touched by its own thread only.
 */
-#define _GNU_SOURCE  /* ppoll */
-#include <errno.h>
 #include <math.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "gochan.h"
 #include "waitq.h"
@@ -103,7 +98,7 @@ static void heap_add (gch_Sched *S, gch_Timer *t, double when) {
   gch_assert(t->hidx < 0 && S->nheap < S->heapcap);
   t->when = when;
   t->seq = S->timerseq++;
-  if (t->kind != GCH_TSLEEP) t->ref.refs++;  /* held while armed */
+  if (t->kind != GCH_TSLEEP) gch_ref_incr(&t->ref);  /* held while armed */
   S->heap[S->nheap] = t;
   t->hidx = S->nheap++;
   heap_up(S, t->hidx);
@@ -139,13 +134,22 @@ int gch_timer_cancel (gch_Timer *t) {
 */
 
 /* deliver: a timer channel's tick (Go's sendTime: never blocks). */
-static void deliver (gch_Chan *c, double now) {
-  gch_Waiter *w = gch_chan_dequeue(c, &c->recvq);  /* the timer holds a ref */
+static void deliver (gch_Sched *S, gch_Chan *c, double now) {
+  gch_Waiter *w;
+  gch_G *wake = NULL;
+  if (c->ref.shared) {  /* other states may be watching: lock and copy */
+    gch_lock(&c->ref);
+    gch_chan_tick(S, c, now, &wake);
+    gch_unlock(&c->ref);
+    if (wake != NULL) gch_sched_ready(S, wake);
+    return;
+  }
+  w = gch_chan_dequeue(S, c, &c->recvq);
   if (w != NULL) {  /* a parked receiver takes it */
     lua_pushnumber(w->L, now);  /* it has room: see gchL_current */
     w->success = 1;
     w->g->won = w;
-    gch_sched_ready(w->g);
+    gch_sched_ready(S, w->g);
     return;
   }
   if (c->count == 0) {  /* else a ticker drops the tick */
@@ -178,10 +182,10 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
     heap_del(S, t);
     switch (t->kind) {
       case GCH_TSLEEP:
-        gch_sched_ready(t->g);
+        gch_sched_ready(S, t->g);
         continue;  /* no reference to drop */
       case GCH_TCHAN:
-        deliver(t->c, now);
+        deliver(S, t->c, now);
         if (t->period > 0) {  /* ticker: next tick after now, skipping missed ones */
           double next = t->when + t->period;
           if (next <= now) next += t->period * floor((now - next) / t->period + 1);
@@ -199,32 +203,9 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
   }
 }
 
-/*
-** gchL_timer_idle: nothing is runnable: sleep in the kernel until the
-** next timer or a wake-up on the scheduler's eventfd. False if nothing
-** could ever wake us (no timer pending): that is a deadlock.
-*/
-int gchL_timer_idle (lua_State *L, gch_Sched *S) {
-  struct pollfd pfd;
-  struct timespec ts, *tsp = NULL;
-  if (S->nheap == 0) return 0;
-  if (S->heap[0]->when != HUGE_VAL) {
-    double d = S->heap[0]->when - gch_now();
-    if (d < 0) d = 0;
-    if (d > 1e6) d = 1e6;  /* wake now and then: no overflow in timespec */
-    ts.tv_sec = (time_t)d;
-    ts.tv_nsec = (long)((d - (double)ts.tv_sec) * 1e9);
-    tsp = &ts;
-  }
-  pfd.fd = S->wakefd;
-  pfd.events = POLLIN;
-  pfd.revents = 0;
-  if (ppoll(&pfd, 1, tsp, NULL) > 0 && (pfd.revents & POLLIN)) {
-    uint64_t n;
-    if (read(S->wakefd, &n, sizeof(n)) < 0) { /* EAGAIN: nothing to drain */ }
-  }
-  gchL_timer_run(L, S);
-  return 1;
+/* gch_timer_next: the earliest deadline, or -1 if no timer is armed */
+double gch_timer_next (gch_Sched *S) {
+  return S->nheap > 0 ? S->heap[0]->when : -1;
 }
 
 
@@ -241,9 +222,14 @@ static void timer_destroy (gch_Ref *r) {
   free(t);
 }
 
+/* timers stay in their state: no share, no pushbox */
+static const gch_Kind timer_kind = {
+  TIMER_T, &gch_timertag, timer_destroy, NULL, NULL
+};
+
 static gch_Timer *checktimer (lua_State *L) {
   gch_Box *b = gchL_testbox(L, 1, &gch_timertag);
-  if (b == NULL) luaL_typeerror(L, 1, TIMER_T);
+  if (b == NULL || b->p == NULL) luaL_typeerror(L, 1, TIMER_T);
   return (gch_Timer *)b->p;
 }
 
@@ -266,7 +252,7 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
   t = (gch_Timer *)calloc(1, sizeof(*t));
   if (t == NULL) luaL_error(L, "not enough memory");
   t->ref.refs = 1;  /* the box's */
-  t->ref.destroy = timer_destroy;
+  t->ref.kind = &timer_kind;
   t->kind = kind;
   t->hidx = -1;
   t->S = S;
@@ -274,7 +260,7 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
   if (kind == GCH_TCHAN) {
     lua_getiuservalue(L, -1, 1);
     t->c = gchL_testchan(L, -1)->c;
-    t->c->ref.refs++;  /* released by timer_destroy */
+    gch_ref_incr(&t->c->ref);  /* released by timer_destroy */
     lua_pop(L, 1);
   }
   b->p = t;
@@ -284,9 +270,15 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
 
 /* drain: discard a fired, unreceived value; true if there was one. */
 static int drain (gch_Timer *t) {
-  if (t->c == NULL || t->c->count == 0) return 0;
-  t->c->count = 0;
-  return 1;
+  gch_Chan *c = t->c;
+  int had;
+  if (c == NULL) return 0;
+  gch_lock(&c->ref);
+  had = c->count > 0;
+  if (c->ref.shared) gch_chan_freering(c);
+  else c->count = 0;
+  gch_unlock(&c->ref);
+  return had;
 }
 
 /* go.timer(d) -> Timer */

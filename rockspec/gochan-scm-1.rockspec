@@ -28,10 +28,14 @@ build = {
     ["gochan.core"] = {
       sources = {
         "csrc/chan.c",
+        "csrc/chanshared.c",
+        "csrc/copy.c",
         "csrc/core.c",
         "csrc/sched.c",
         "csrc/select.c",
+        "csrc/shared.c",
         "csrc/sync.c",
+        "csrc/thread.c",
         "csrc/timer.c",
       },
       incdirs = { "csrc" },

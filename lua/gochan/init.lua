@@ -10,6 +10,7 @@ local gochan = {
   yield = core.yield,
   id = core.id,
   numgoroutine = core.numgoroutine,
+  thread = core.thread,
   -- channels and select
   chan = core.chan,
   select = core.select,

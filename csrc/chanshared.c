@@ -1,0 +1,300 @@
+/*
+** chanshared.c: the shared mode of channels (DESIGN.md "The two speeds of
+** a channel"). Once a channel has crossed into another state, every value
+** travels as a message (copy.c) encoded by the sender in its own thread
+** and decoded by the receiver in its own; buffered messages sit in a C
+** ring; the channel's lock guards its state and queues.
+**
+** Locking (as Go's chan.go): encode before locking, decode after
+** unlocking; no Lua API call and no wake-up while the lock is held: the
+** woken goroutine is returned to the caller, which readies it after
+** unlocking (closechan collects all of them first).
+**
+** Invariants: shared => 'ring' holds 'count' messages from 'rhead'; a
+** parked sender's message is in its waiter ('msg') until a receiver takes
+** it (and clears it); a receiver finds its message in its waiter.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "gochan.h"
+#include "waitq.h"
+
+
+/*
+** {======================================================
+** The ring of messages
+** =======================================================
+*/
+
+/* ringpush: append 'm'; 0 if the ring could not grow (no memory) */
+static int ringpush (gch_Chan *c, gch_Msg *m) {
+  if (c->count == c->rsz) {  /* grow, unwrapping: rsz < cap here */
+    lua_Integer n = c->rsz ? 2 * c->rsz : 8, i;
+    gch_Msg **r;
+    if (n > c->cap) n = c->cap;
+    r = (gch_Msg **)malloc((size_t)n * sizeof(*r));
+    if (r == NULL) return 0;
+    for (i = 0; i < c->count; i++) r[i] = c->ring[(c->rhead + i) % c->rsz];
+    free(c->ring);
+    c->ring = r;
+    c->rsz = n;
+    c->rhead = 0;
+  }
+  c->ring[(c->rhead + c->count) % c->rsz] = m;
+  c->count++;
+  return 1;
+}
+
+static gch_Msg *ringpop (gch_Chan *c) {
+  gch_Msg *m = c->ring[c->rhead];
+  c->ring[c->rhead] = NULL;
+  c->rhead = (c->rhead + 1) % c->rsz;
+  c->count--;
+  return m;
+}
+
+/* gch_chan_freering: drop the buffered messages (destroy, timer drain) */
+void gch_chan_freering (gch_Chan *c) {
+  while (c->count > 0) gch_msg_free(ringpop(c));
+}
+
+
+/*
+** {======================================================
+** Operations (lock held)
+** =======================================================
+*/
+
+static void complete (gch_Waiter *w, int success, gch_G **wake) {
+  w->success = (unsigned char)success;
+  w->g->won = w;
+  *wake = w->g;
+}
+
+/*
+** gch_chan_shsend: send message 'm' on the locked shared channel 'c'
+** without blocking. On GCH_OK the message belongs to the channel or a
+** receiver, and '*wake' (if set) must be readied after unlocking.
+*/
+int gch_chan_shsend (gch_Sched *self, gch_Chan *c, gch_Msg *m, gch_G **wake) {
+  gch_Waiter *w;
+  if (c->closed) return GCH_CLOSED;
+  if ((w = gch_chan_dequeue(self, c, &c->recvq)) != NULL) {
+    w->msg = m;
+    complete(w, 1, wake);
+    return GCH_OK;
+  }
+  if (c->count < c->cap) return ringpush(c, m) ? GCH_OK : GCH_ENOMEM;
+  return GCH_WOULDBLOCK;
+}
+
+/*
+** gch_chan_shrecv: receive from the locked shared channel 'c' without
+** blocking: GCH_OK with '*m' set (the caller decodes and frees it),
+** GCH_CLOSED (closed and drained) or GCH_WOULDBLOCK.
+*/
+int gch_chan_shrecv (gch_Sched *self, gch_Chan *c, gch_Msg **m, gch_G **wake) {
+  gch_Waiter *w;
+  if (c->count > 0) {
+    *m = ringpop(c);
+    if ((w = gch_chan_dequeue(self, c, &c->sendq)) != NULL) {  /* was full */
+      ringpush(c, w->msg);  /* cannot fail: a slot was just freed */
+      w->msg = NULL;
+      complete(w, 1, wake);
+    }
+    return GCH_OK;
+  }
+  if ((w = gch_chan_dequeue(self, c, &c->sendq)) != NULL) {
+    *m = w->msg;
+    w->msg = NULL;
+    complete(w, 1, wake);
+    return GCH_OK;
+  }
+  if (c->closed) return GCH_CLOSED;
+  return GCH_WOULDBLOCK;
+}
+
+/*
+** gch_chan_tick: a timer's tick on its locked shared channel (never
+** blocks; a ticker drops the tick nobody has room for).
+*/
+void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake) {
+  gch_Msg *m;
+  if (c->count > 0 && c->recvq.first == NULL) return;
+  if ((m = gch_msg_number(now)) == NULL) return;  /* no memory: tick lost */
+  if (gch_chan_shsend(self, c, m, wake) != GCH_OK) gch_msg_free(m);
+}
+
+
+/*
+** {======================================================
+** Lua-facing operations on shared channels
+** =======================================================
+*/
+
+/* gchL_chan_shsendop: ch:send(v) on a shared channel (value at 2) */
+int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k) {
+  gch_Chan *c = b->c;
+  gch_Sched *S = b->S;
+  gch_G *g = gchL_current(L, S), *wake = NULL;  /* may raise: before locks */
+  gch_Msg *m = gchL_encode(L, 2, 1);
+  int st;
+  gch_lock(&c->ref);
+  st = gch_chan_shsend(S, c, m, &wake);
+  if (st == GCH_WOULDBLOCK) {
+    g->w1.L = L;
+    g->w1.msg = m;  /* a receiver takes it from here */
+    gch_chan_enqueue(c, &g->w1, 1);
+    gch_unlock(&c->ref);
+    return gchL_park(L, S, g, "chan send", k);
+  }
+  gch_unlock(&c->ref);
+  if (wake != NULL) gch_sched_ready(S, wake);
+  if (st != GCH_OK) {
+    gch_msg_free(m);
+    return gchL_raise(L, S, st);
+  }
+  return 0;
+}
+
+/*
+** gchL_chan_pushmsg: push the value of message 'm' and true, freeing it
+** (also if decoding raises: the message is parked in a guard first).
+*/
+int gchL_chan_pushmsg (lua_State *L, gch_Msg *m) {
+  gch_Msg **pm = (gch_Msg **)lua_newuserdatauv(L, sizeof(*pm), 0);
+  *pm = m;
+  luaL_setmetatable(L, "gochan.msgguard");  /* its __gc frees *pm */
+  gchL_decode(L, m);
+  lua_remove(L, -2);  /* guard: collected, freeing m */
+  lua_pushboolean(L, 1);
+  return 2;
+}
+
+/* gchL_chan_shrecvop: ch:recv() on a shared channel */
+int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k) {
+  gch_Chan *c = b->c;
+  gch_Sched *S = b->S;
+  gch_G *g = gchL_current(L, S), *wake = NULL;
+  gch_Msg *m = NULL;
+  int st;
+  gch_lock(&c->ref);
+  st = gch_chan_shrecv(S, c, &m, &wake);
+  if (st == GCH_WOULDBLOCK) {
+    g->w1.L = L;
+    g->w1.msg = NULL;
+    gch_chan_enqueue(c, &g->w1, 0);
+    gch_unlock(&c->ref);
+    return gchL_park(L, S, g, "chan receive", k);
+  }
+  gch_unlock(&c->ref);
+  if (wake != NULL) gch_sched_ready(S, wake);
+  if (st == GCH_CLOSED) {
+    lua_pushnil(L);
+    lua_pushboolean(L, 0);
+    return 2;
+  }
+  return gchL_chan_pushmsg(L, m);
+}
+
+/*
+** gch_chan_closeall: close 'c' (locked, not closed): collect every waiter
+** into a list (through 'next') to ready after unlocking, as closechan.
+*/
+gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c) {
+  gch_Waiter *w, *list = NULL;
+  gch_G *g;
+  c->closed = 1;
+  while ((w = gch_chan_dequeue(self, c, &c->recvq)) != NULL) {
+    complete(w, 0, &g);
+    w->next = list;
+    list = w;
+  }
+  while ((w = gch_chan_dequeue(self, c, &c->sendq)) != NULL) {
+    complete(w, 0, &g);
+    w->next = list;
+    list = w;
+  }
+  return list;
+}
+
+
+/*
+** {======================================================
+** Switching a channel to shared mode
+** =======================================================
+*/
+
+/*
+** gch_chan_share: (gch_Kind.share) copy the values that local mode keeps
+** in Lua (the buffered ones in the ring table at user value 1 of the box,
+** and those of parked senders on their stacks) into messages. Everything
+** is encoded first, into a guard that frees it all if one value cannot be
+** copied; only then does the channel change. [-0, +0, e]
+*/
+void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
+  gch_Chan *c = (gch_Chan *)r;
+  gch_Waiter *w;
+  lua_Integer nsend = 0, n, i;
+  gch_Msg **pm;
+  for (w = c->sendq.first; w != NULL; w = w->next) nsend++;
+  n = (c->istimer ? c->count : c->count) + nsend;
+  pm = (gch_Msg **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*pm), 0);
+  memset(pm, 0, (size_t)(n + 1) * sizeof(*pm));
+  /* the guard: on a raise its __gc frees what was encoded */
+  luaL_getmetatable(L, "gochan.msglist");
+  lua_setmetatable(L, -2);
+  for (i = 0; i < c->count; i++) {
+    if (c->istimer) pm[i] = gch_msg_number(c->tval);
+    else {
+      lua_getiuservalue(L, box, 1);
+      lua_rawgeti(L, -1, (c->recvx + i) % c->cap + 1);
+      pm[i] = gchL_encode(L, -1, 1);
+      lua_pop(L, 2);
+    }
+    if (pm[i] == NULL) luaL_error(L, "not enough memory");
+  }
+  for (w = c->sendq.first; w != NULL; w = w->next, i++) {
+    lua_pushvalue(w->L, w->slot);
+    lua_xmove(w->L, L, 1);
+    pm[i] = gchL_encode(L, -1, 1);
+    lua_pop(L, 1);
+  }
+  if (c->count > 0) {
+    c->ring = (gch_Msg **)malloc((size_t)c->count * sizeof(*c->ring));
+    if (c->ring == NULL) luaL_error(L, "not enough memory");
+  }
+  /* commit: nothing below can fail */
+  c->rsz = c->count;
+  c->rhead = 0;
+  for (i = 0; i < c->count; i++) { c->ring[i] = pm[i]; pm[i] = NULL; }
+  for (w = c->sendq.first; w != NULL; w = w->next, i++) { w->msg = pm[i]; pm[i] = NULL; }
+  if (!c->istimer && c->count > 0) {  /* let the GC have the Lua copies */
+    lua_getiuservalue(L, box, 1);
+    for (i = 0; i < c->cap && i < c->count + c->recvx + 1; i++) {
+      lua_pushnil(L);
+      lua_rawseti(L, -2, i + 1);
+    }
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);  /* guard, now empty */
+}
+
+/* __gc of the guard of gch_chan_share */
+static int msglist_gc (lua_State *L) {
+  gch_Msg **pm = (gch_Msg **)lua_touserdata(L, 1);
+  size_t i, n = lua_rawlen(L, 1) / sizeof(*pm);
+  for (i = 0; i < n; i++) {
+    gch_msg_free(pm[i]);
+    pm[i] = NULL;
+  }
+  return 0;
+}
+
+void gchL_chanshared_open (lua_State *L) {
+  luaL_newmetatable(L, "gochan.msglist");
+  lua_pushcfunction(L, msglist_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+}

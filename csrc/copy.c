@@ -1,0 +1,497 @@
+/*
+** copy.c: values crossing from one Lua state to another (the only place
+** that marshals). A message (gch_Msg) is a flat byte buffer, written by
+** the sender in its own thread and read by the receiver in its own; it
+** never points into a lua_State. Shared objects inside a message hold
+** one reference each, listed in 'objs' so freeing needs no parsing.
+**
+** Encoding walks the value depth-first. Tables and Lua functions get ids
+** on first sight, so shared sub-tables and cycles come out the same shape.
+** Library values (string, table.insert, the gochan module ...) travel by
+** name and are looked up in the target state. A function travels as its
+** bytecode (lua_dump) plus its upvalues; an _ENV upvalue holding the
+** globals becomes the target's globals.
+**
+** Invariants: an encoding that raises leaves nothing behind (the message
+** is owned by a guard userdata until it is complete). Decoding trusts the
+** buffer: only this file writes it.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "gochan.h"
+#include "waitq.h"
+
+#define MAXDEPTH 200   /* deeper values are refused: no C stack overflow */
+
+struct gch_Msg {
+  char *buf;               /* encoded values */
+  size_t len, cap;
+  int nvalues;             /* top-level values */
+  int nobjs, capobjs;
+  gch_Ref **objs;          /* shared objects referenced (a ref each) */
+};
+
+enum {
+  T_NIL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STR, T_TABLE, T_END, T_REF,
+  T_FUNC, T_ENV, T_LIB, T_OBJ
+};
+
+void gch_msg_free (gch_Msg *m) {
+  int i;
+  if (m == NULL) return;
+  for (i = 0; i < m->nobjs; i++) gch_ref_release(m->objs[i]);
+  free(m->objs);
+  free(m->buf);
+  free(m);
+}
+
+
+/*
+** {======================================================
+** Encoding
+** =======================================================
+*/
+
+typedef struct Enc {
+  lua_State *L;
+  gch_Msg *m;
+  int seen;               /* stack index: table value -> id */
+  int names;              /* stack index: library value -> name (or 0) */
+  int nextid;
+} Enc;
+
+/* the guard owning a message while it is being written */
+static int guard_gc (lua_State *L) {
+  gch_Msg **pm = (gch_Msg **)lua_touserdata(L, 1);
+  gch_msg_free(*pm);
+  *pm = NULL;
+  return 0;
+}
+
+static void put (Enc *x, const void *p, size_t n) {
+  gch_Msg *m = x->m;
+  if (m->cap - m->len < n) {
+    size_t cap = m->cap ? m->cap : 64;
+    char *b;
+    while (cap - m->len < n) cap *= 2;
+    b = (char *)realloc(m->buf, cap);
+    if (b == NULL) luaL_error(x->L, "not enough memory");
+    m->buf = b;
+    m->cap = cap;
+  }
+  memcpy(m->buf + m->len, p, n);
+  m->len += n;
+}
+
+static void puttag (Enc *x, int t) {
+  unsigned char c = (unsigned char)t;
+  put(x, &c, 1);
+}
+
+static void putint (Enc *x, lua_Integer i) {
+  put(x, &i, sizeof(i));
+}
+
+static void putstr (Enc *x, const char *s, size_t n) {
+  put(x, &n, sizeof(n));
+  put(x, s, n);
+}
+
+static int writer (lua_State *L, const void *p, size_t n, void *ud) {
+  (void)L;
+  put((Enc *)ud, p, n);
+  return 0;
+}
+
+/*
+** libnames: a table mapping the values of every loaded library (module
+** tables and their functions) to "module" / "module.field", built once per
+** state. Pushes it. [-0, +1, m]
+*/
+static const char libnameskey = 0;
+
+static void libnames (lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &libnameskey) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {  /* names, loaded, modname, module */
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE) {
+      const char *mod = lua_tostring(L, -2);
+      lua_pushvalue(L, -1);
+      lua_pushvalue(L, -3);
+      lua_rawset(L, -6);  /* names[module] = modname */
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {  /* ..., module, field, value */
+        int t = lua_type(L, -1);
+        if (lua_type(L, -2) == LUA_TSTRING &&
+            (t == LUA_TFUNCTION || (t == LUA_TTABLE && strcmp(mod, "_G") != 0))) {
+          lua_pushvalue(L, -1);
+          if (lua_rawget(L, -7) == LUA_TNIL) {  /* first name wins */
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushfstring(L, "%s.%s", mod, lua_tostring(L, -3));
+            lua_rawset(L, -8);
+          }
+          else lua_pop(L, 1);
+        }
+        lua_pop(L, 1);  /* value */
+      }
+    }
+    lua_pop(L, 1);  /* module */
+  }
+  lua_pop(L, 1);  /* loaded */
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &libnameskey);
+}
+
+/* trylib: encode the value at 'i' by name if it is a library value */
+static int trylib (Enc *x, int i) {
+  lua_State *L = x->L;
+  size_t n;
+  const char *name;
+  if (x->names == 0) {
+    libnames(L);
+    x->names = lua_gettop(L);
+  }
+  lua_pushvalue(L, i);
+  if (lua_rawget(L, x->names) != LUA_TSTRING) {
+    lua_pop(L, 1);
+    return 0;
+  }
+  name = lua_tolstring(L, -1, &n);
+  puttag(x, T_LIB);
+  putstr(x, name, n);
+  lua_pop(L, 1);
+  return 1;
+}
+
+/* trysee: a table/function seen before in this message is a reference */
+static int trysee (Enc *x, int i) {
+  lua_State *L = x->L;
+  lua_pushvalue(L, i);
+  if (lua_rawget(L, x->seen) == LUA_TNUMBER) {
+    puttag(x, T_REF);
+    putint(x, lua_tointeger(L, -1));
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pop(L, 1);
+  lua_pushvalue(L, i);
+  lua_pushinteger(L, ++x->nextid);
+  lua_rawset(L, x->seen);
+  return 0;
+}
+
+static void enc (Enc *x, int i, int depth);
+
+static void enctable (Enc *x, int i, int depth) {
+  lua_State *L = x->L;
+  puttag(x, T_TABLE);
+  lua_pushnil(L);
+  while (lua_next(L, i)) {
+    enc(x, lua_gettop(L) - 1, depth + 1);  /* key */
+    enc(x, lua_gettop(L), depth + 1);      /* value */
+    lua_pop(L, 1);
+  }
+  puttag(x, T_END);
+}
+
+static void encfunction (Enc *x, int i, int depth) {
+  lua_State *L = x->L;
+  size_t at;
+  int k, nups;
+  lua_Debug ar;
+  lua_pushvalue(L, i);
+  lua_getinfo(L, ">u", &ar);
+  nups = ar.nups;
+  puttag(x, T_FUNC);
+  at = x->m->len;
+  putint(x, 0);  /* size of the dump, patched below */
+  lua_pushvalue(L, i);
+  lua_dump(L, writer, x, 0);
+  lua_pop(L, 1);
+  {
+    lua_Integer n = (lua_Integer)(x->m->len - at - sizeof(lua_Integer));
+    memcpy(x->m->buf + at, &n, sizeof(n));
+  }
+  putint(x, nups);
+  for (k = 1; k <= nups; k++) {
+    const char *name = lua_getupvalue(L, i, k);
+    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    if (name != NULL && strcmp(name, "_ENV") == 0 && lua_rawequal(L, -1, -2))
+      puttag(x, T_ENV);  /* the globals: the target's own */
+    else
+      enc(x, lua_gettop(L) - 1, depth + 1);
+    lua_pop(L, 2);
+  }
+}
+
+static void encobject (Enc *x, gch_Box *b) {
+  gch_Ref *r = (gch_Ref *)b->p;
+  gch_Msg *m = x->m;
+  void *p = r;
+  int dir = b->dir;
+  gchL_share(x->L, r, lua_gettop(x->L));  /* once; also caches the proxy */
+  if (m->nobjs == m->capobjs) {
+    int n = m->capobjs ? 2 * m->capobjs : 4;
+    gch_Ref **o = (gch_Ref **)realloc(m->objs, (size_t)n * sizeof(*o));
+    if (o == NULL) luaL_error(x->L, "not enough memory");
+    m->objs = o;
+    m->capobjs = n;
+  }
+  gch_ref_incr(r);
+  m->objs[m->nobjs++] = r;
+  puttag(x, T_OBJ);
+  put(x, &p, sizeof(p));
+  putint(x, dir);
+}
+
+static int cannotcopy (lua_State *L, int i) {
+  return luaL_error(L, "cannot copy %s to another thread", luaL_typename(L, i));
+}
+
+static void enc (Enc *x, int i, int depth) {
+  lua_State *L = x->L;
+  if (depth > MAXDEPTH)
+    luaL_error(L, "cannot copy a value nested more than %d levels deep", MAXDEPTH);
+  luaL_checkstack(L, 8, "value too complex to copy");
+  switch (lua_type(L, i)) {
+    case LUA_TNIL: puttag(x, T_NIL); break;
+    case LUA_TBOOLEAN: puttag(x, lua_toboolean(L, i) ? T_TRUE : T_FALSE); break;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, i)) {
+        puttag(x, T_INT);
+        putint(x, lua_tointeger(L, i));
+      }
+      else {
+        lua_Number n = lua_tonumber(L, i);
+        puttag(x, T_FLOAT);
+        put(x, &n, sizeof(n));
+      }
+      break;
+    case LUA_TSTRING: {
+      size_t n;
+      const char *s = lua_tolstring(L, i, &n);
+      puttag(x, T_STR);
+      putstr(x, s, n);
+      break;
+    }
+    case LUA_TTABLE:
+      if (trylib(x, i) || trysee(x, i)) break;
+      enctable(x, i, depth);
+      break;
+    case LUA_TFUNCTION:
+      if (trylib(x, i)) break;
+      if (lua_iscfunction(L, i)) cannotcopy(L, i);
+      if (trysee(x, i)) break;
+      encfunction(x, i, depth);
+      break;
+    case LUA_TUSERDATA: {
+      gch_Box *b = gchL_testanybox(L, i);
+      if (b == NULL || b->p == NULL) cannotcopy(L, i);
+      lua_pushvalue(L, i);  /* the box, on top for 'share' */
+      encobject(x, b);
+      lua_pop(L, 1);
+      break;
+    }
+    default:
+      cannotcopy(L, i);
+  }
+}
+
+/*
+** gchL_encode: copy the 'n' values from stack index 'i' into a new
+** message. Raises "cannot copy ..." (nothing is left behind). [-0, +0, e]
+*/
+gch_Msg *gchL_encode (lua_State *L, int i, int n) {
+  Enc x;
+  gch_Msg **pm;
+  int k, top = lua_gettop(L);
+  i = lua_absindex(L, i);
+  pm = (gch_Msg **)lua_newuserdatauv(L, sizeof(*pm), 0);
+  *pm = NULL;
+  luaL_setmetatable(L, "gochan.msgguard");  /* its __gc frees *pm */
+  *pm = (gch_Msg *)calloc(1, sizeof(gch_Msg));
+  if (*pm == NULL) luaL_error(L, "not enough memory");
+  lua_newtable(L);
+  x.L = L;
+  x.m = *pm;
+  x.seen = lua_gettop(L);
+  x.names = 0;
+  x.nextid = 0;
+  for (k = 0; k < n; k++) enc(&x, i + k, 0);
+  x.m->nvalues = n;
+  *pm = NULL;  /* complete: the caller owns it */
+  lua_settop(L, top);
+  return x.m;
+}
+
+
+/*
+** {======================================================
+** Decoding
+** =======================================================
+*/
+
+typedef struct Dec {
+  lua_State *L;
+  const char *p, *end;
+  int refs;                /* stack index: id -> table/function */
+  int nextid;
+} Dec;
+
+static void get (Dec *d, void *out, size_t n) {
+  memcpy(out, d->p, n);
+  d->p += n;
+}
+
+static lua_Integer getint (Dec *d) {
+  lua_Integer i;
+  get(d, &i, sizeof(i));
+  return i;
+}
+
+static void dec (Dec *d);
+
+static void declib (Dec *d) {
+  lua_State *L = d->L;
+  size_t n;
+  const char *name, *dot;
+  get(d, &n, sizeof(n));
+  name = d->p;
+  d->p += n;
+  dot = (const char *)memchr(name, '.', n);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushlstring(L, name, dot ? (size_t)(dot - name) : n);
+  if (lua_rawget(L, -2) == LUA_TNIL) {  /* not loaded here: as the sender did */
+    lua_pop(L, 1);
+    lua_getglobal(L, "require");
+    lua_pushlstring(L, name, dot ? (size_t)(dot - name) : n);
+    lua_call(L, 1, 1);
+  }
+  if (dot != NULL) {
+    lua_pushlstring(L, dot + 1, n - (size_t)(dot - name) - 1);
+    lua_gettable(L, -2);
+    lua_remove(L, -2);  /* module */
+  }
+  lua_remove(L, -2);  /* loaded */
+}
+
+static void decfunction (Dec *d) {
+  lua_State *L = d->L;
+  lua_Integer n = getint(d), nups, k;
+  if (luaL_loadbufferx(L, d->p, (size_t)n, "=(copied function)", "b") != LUA_OK)
+    lua_error(L);
+  d->p += n;
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, d->refs, ++d->nextid);
+  nups = getint(d);
+  for (k = 1; k <= nups; k++) {
+    if (*d->p == T_ENV) {
+      d->p++;
+      lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
+    }
+    else dec(d);
+    if (lua_setupvalue(L, -2, (int)k) == NULL) lua_pop(L, 1);
+  }
+}
+
+static void dec (Dec *d) {
+  lua_State *L = d->L;
+  unsigned char t = (unsigned char)*d->p++;
+  luaL_checkstack(L, 8, "value too complex to copy");
+  switch (t) {
+    case T_NIL: lua_pushnil(L); break;
+    case T_FALSE: lua_pushboolean(L, 0); break;
+    case T_TRUE: lua_pushboolean(L, 1); break;
+    case T_INT: lua_pushinteger(L, getint(d)); break;
+    case T_FLOAT: {
+      lua_Number n;
+      get(d, &n, sizeof(n));
+      lua_pushnumber(L, n);
+      break;
+    }
+    case T_STR: {
+      size_t n;
+      get(d, &n, sizeof(n));
+      lua_pushlstring(L, d->p, n);
+      d->p += n;
+      break;
+    }
+    case T_TABLE:
+      lua_newtable(L);
+      lua_pushvalue(L, -1);
+      lua_rawseti(L, d->refs, ++d->nextid);
+      while (*d->p != T_END) {
+        dec(d);  /* key */
+        dec(d);  /* value */
+        lua_rawset(L, -3);
+      }
+      d->p++;
+      break;
+    case T_REF:
+      lua_rawgeti(L, d->refs, getint(d));
+      break;
+    case T_FUNC:
+      decfunction(d);
+      break;
+    case T_LIB:
+      declib(d);
+      break;
+    case T_OBJ: {
+      gch_Ref *r;
+      get(d, &r, sizeof(r));
+      gchL_pushproxy(L, r, (int)getint(d));
+      break;
+    }
+    default:
+      luaL_error(L, "corrupt message");
+  }
+}
+
+/*
+** gchL_decode: push the values of 'm' (which stays owned by the caller).
+** Returns how many. [-0, +n, m]
+*/
+int gchL_decode (lua_State *L, const gch_Msg *m) {
+  Dec d;
+  int k, base;
+  luaL_checkstack(L, m->nvalues + 2, "too many values to copy");
+  lua_newtable(L);
+  base = lua_gettop(L);
+  d.L = L;
+  d.p = m->buf;
+  d.end = m->buf + m->len;
+  d.refs = base;
+  d.nextid = 0;
+  for (k = 0; k < m->nvalues; k++) dec(&d);
+  lua_remove(L, base);
+  return m->nvalues;
+}
+
+/* gchL_copy_open: the metatable of the guards that own messages in flux */
+void gchL_copy_open (lua_State *L) {
+  luaL_newmetatable(L, "gochan.msgguard");
+  lua_pushcfunction(L, guard_gc);
+  lua_setfield(L, -2, "__gc");
+  lua_pop(L, 1);
+}
+
+/* gch_msg_number: a message holding one float (timer ticks); no Lua */
+gch_Msg *gch_msg_number (double n) {
+  gch_Msg *m = (gch_Msg *)calloc(1, sizeof(*m));
+  if (m == NULL) return NULL;
+  m->buf = (char *)malloc(1 + sizeof(n));
+  if (m->buf == NULL) {
+    free(m);
+    return NULL;
+  }
+  m->buf[0] = T_FLOAT;
+  memcpy(m->buf + 1, &n, sizeof(n));
+  m->len = m->cap = 1 + sizeof(n);
+  m->nvalues = 1;
+  return m;
+}

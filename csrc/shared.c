@@ -1,0 +1,92 @@
+/*
+** shared.c: objects that more than one Lua state holds. Each state has one
+** box per object (and per channel direction), found through a weak-valued
+** proxy cache keyed by the object's address (Lanes' "deep userdata"), so
+** the same object arriving twice is the same userdata: identity, == and
+** table keys work. Every box holds one reference; the last release, in
+** whichever state, destroys the object.
+**
+** Invariants: 'shared' and 'mu' are set once, in the owning state, before
+** the object is first copied out (gchL_share); from then on its count is
+** atomic and its state changes happen under 'mu'.
+*/
+#include <stdlib.h>
+
+#include "gochan.h"
+#include "waitq.h"
+
+static const char cachekey = 0;
+
+/* pushcache: push this state's proxy cache, creating it. [-0, +1, m] */
+static void pushcache (lua_State *L) {
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &cachekey) == LUA_TTABLE) return;
+  lua_pop(L, 1);
+  lua_newtable(L);
+  lua_createtable(L, 0, 1);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_setmetatable(L, -2);
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, LUA_REGISTRYINDEX, &cachekey);
+}
+
+/* the cache key of (r, dir): dir < 4 and objects are larger than that */
+static void *cachekeyof (gch_Ref *r, int dir) {
+  return (char *)r + dir;
+}
+
+/*
+** gchL_share: make the object of the box at 'box' shared (once), and
+** remember the box as this state's proxy for it. [-0, +0, e]
+*/
+void gchL_share (lua_State *L, gch_Ref *r, int box) {
+  gch_Box *b = (gch_Box *)lua_touserdata(L, box);
+  box = lua_absindex(L, box);
+  if (!r->shared) {
+    if (r->kind->share != NULL)
+      r->kind->share(L, r, box);  /* may raise, having changed nothing */
+    pthread_mutex_init(&r->lock, NULL);
+    r->mu = &r->lock;
+    r->shared = 1;  /* from now on: atomic count, locked state */
+  }
+  pushcache(L);
+  lua_pushvalue(L, box);
+  lua_rawsetp(L, -2, cachekeyof(r, b->dir));
+  lua_pop(L, 1);
+}
+
+/*
+** gchL_pushproxy: push this state's box for 'r' seen through direction
+** 'dir', making one (with its own reference) if there is none. [-0, +1, m]
+*/
+void gchL_pushproxy (lua_State *L, gch_Ref *r, int dir) {
+  pushcache(L);
+  if (lua_rawgetp(L, -1, cachekeyof(r, dir)) == LUA_TUSERDATA) {
+    lua_remove(L, -2);
+    return;
+  }
+  lua_pop(L, 1);
+  r->kind->pushbox(L, r, dir);  /* takes a reference */
+  lua_pushvalue(L, -1);
+  lua_rawsetp(L, -3, cachekeyof(r, dir));
+  lua_remove(L, -2);  /* cache */
+}
+
+/* gch_ref_freelock: release the lock of an object being destroyed */
+void gch_ref_freelock (gch_Ref *r) {
+  if (r->mu != NULL) {
+    pthread_mutex_destroy(r->mu);
+    r->mu = NULL;
+  }
+}
+
+/*
+** gchL_testanybox: the box at 'arg' if it holds an object that can cross
+** into another state (a channel or a sync object), else NULL.
+*/
+gch_Box *gchL_testanybox (lua_State *L, int arg) {
+  gch_Box *b = (gch_Box *)lua_touserdata(L, arg);
+  if (b == NULL || lua_rawlen(L, arg) != sizeof(*b)) return NULL;
+  if (b->tag != &gch_chantag && !gch_sync_istag(b->tag)) return NULL;
+  return b;
+}
