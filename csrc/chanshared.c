@@ -163,7 +163,15 @@ int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k) {
 ** (also if decoding raises: the message is parked in a guard first).
 */
 int gchL_chan_pushmsg (lua_State *L, gch_Msg *m) {
-  gch_Msg **pm = (gch_Msg **)lua_newuserdatauv(L, sizeof(*pm), 0);
+  gch_Msg **pm;
+  if (gch_msg_isscalar(m)) {  /* the fast path: decoding cannot fail but
+                                 for memory, and then only m is lost */
+    gchL_decode(L, m);
+    gch_msg_free(m);
+    lua_pushboolean(L, 1);
+    return 2;
+  }
+  pm = (gch_Msg **)lua_newuserdatauv(L, sizeof(*pm), 0);
   *pm = m;
   luaL_setmetatable(L, "gochan.msgguard");  /* its __gc frees *pm */
   gchL_decode(L, m);

@@ -24,13 +24,27 @@
 
 #define MAXDEPTH 200   /* deeper values are refused: no C stack overflow */
 
+#define INLINE_BUF 48     /* small messages need one allocation only */
+
 struct gch_Msg {
-  char *buf;               /* encoded values */
+  char *buf;               /* encoded values: 'inl' or malloc'd */
   size_t len, cap;
   int nvalues;             /* top-level values */
   int nobjs, capobjs;
   gch_Ref **objs;          /* shared objects referenced (a ref each) */
+  char inl[INLINE_BUF];
 };
+
+static gch_Msg *msg_new (void) {
+  gch_Msg *m = (gch_Msg *)malloc(sizeof(*m));
+  if (m == NULL) return NULL;
+  m->buf = m->inl;
+  m->len = 0;
+  m->cap = INLINE_BUF;
+  m->nvalues = m->nobjs = m->capobjs = 0;
+  m->objs = NULL;
+  return m;
+}
 
 enum {
   T_NIL, T_FALSE, T_TRUE, T_INT, T_FLOAT, T_STR, T_TABLE, T_END, T_REF,
@@ -42,7 +56,7 @@ void gch_msg_free (gch_Msg *m) {
   if (m == NULL) return;
   for (i = 0; i < m->nobjs; i++) gch_ref_release(m->objs[i]);
   free(m->objs);
-  free(m->buf);
+  if (m->buf != m->inl) free(m->buf);
   free(m);
 }
 
@@ -72,11 +86,12 @@ static int guard_gc (lua_State *L) {
 static void put (Enc *x, const void *p, size_t n) {
   gch_Msg *m = x->m;
   if (m->cap - m->len < n) {
-    size_t cap = m->cap ? m->cap : 64;
+    size_t cap = m->cap * 2;
     char *b;
     while (cap - m->len < n) cap *= 2;
-    b = (char *)realloc(m->buf, cap);
+    b = (char *)(m->buf == m->inl ? malloc(cap) : realloc(m->buf, cap));
     if (b == NULL) luaL_error(x->L, "not enough memory");
+    if (m->buf == m->inl) memcpy(b, m->inl, m->len);
     m->buf = b;
     m->cap = cap;
   }
@@ -306,15 +321,58 @@ static void enc (Enc *x, int i, int depth) {
 ** gchL_encode: copy the 'n' values from stack index 'i' into a new
 ** message. Raises "cannot copy ..." (nothing is left behind). [-0, +0, e]
 */
+/*
+** encscalar: the fast path for one nil, boolean, number or short string:
+** no guard, no table of seen values, one allocation. NULL if not one.
+*/
+static gch_Msg *encscalar (lua_State *L, int i) {
+  gch_Msg *m;
+  size_t n = 0;
+  const char *s = NULL;
+  int t = lua_type(L, i);
+  if (t == LUA_TSTRING) {
+    s = lua_tolstring(L, i, &n);
+    if (n > INLINE_BUF - 1 - sizeof(size_t)) return NULL;
+  }
+  else if (t != LUA_TNIL && t != LUA_TBOOLEAN && t != LUA_TNUMBER) return NULL;
+  if ((m = msg_new()) == NULL) luaL_error(L, "not enough memory");
+  m->nvalues = 1;
+  switch (t) {
+    case LUA_TNIL: m->buf[0] = T_NIL; m->len = 1; break;
+    case LUA_TBOOLEAN: m->buf[0] = lua_toboolean(L, i) ? T_TRUE : T_FALSE; m->len = 1; break;
+    case LUA_TNUMBER:
+      if (lua_isinteger(L, i)) {
+        lua_Integer v = lua_tointeger(L, i);
+        m->buf[0] = T_INT;
+        memcpy(m->buf + 1, &v, sizeof(v));
+      }
+      else {
+        lua_Number v = lua_tonumber(L, i);
+        m->buf[0] = T_FLOAT;
+        memcpy(m->buf + 1, &v, sizeof(v));
+      }
+      m->len = 1 + 8;
+      break;
+    default:
+      m->buf[0] = T_STR;
+      memcpy(m->buf + 1, &n, sizeof(n));
+      memcpy(m->buf + 1 + sizeof(n), s, n);
+      m->len = 1 + sizeof(n) + n;
+      break;
+  }
+  return m;
+}
+
 gch_Msg *gchL_encode (lua_State *L, int i, int n) {
   Enc x;
   gch_Msg **pm;
   int k, top = lua_gettop(L);
   i = lua_absindex(L, i);
+  if (n == 1 && (x.m = encscalar(L, i)) != NULL) return x.m;
   pm = (gch_Msg **)lua_newuserdatauv(L, sizeof(*pm), 0);
   *pm = NULL;
   luaL_setmetatable(L, "gochan.msgguard");  /* its __gc frees *pm */
-  *pm = (gch_Msg *)calloc(1, sizeof(gch_Msg));
+  *pm = msg_new();
   if (*pm == NULL) luaL_error(L, "not enough memory");
   lua_newtable(L);
   x.L = L;
@@ -355,6 +413,7 @@ static lua_Integer getint (Dec *d) {
 }
 
 static void dec (Dec *d);
+int gch_msg_isscalar (const gch_Msg *m);
 
 static void declib (Dec *d) {
   lua_State *L = d->L;
@@ -460,16 +519,28 @@ int gchL_decode (lua_State *L, const gch_Msg *m) {
   Dec d;
   int k, base;
   luaL_checkstack(L, m->nvalues + 2, "too many values to copy");
-  lua_newtable(L);
-  base = lua_gettop(L);
   d.L = L;
   d.p = m->buf;
   d.end = m->buf + m->len;
-  d.refs = base;
   d.nextid = 0;
+  if (gch_msg_isscalar(m)) {  /* no table of references needed */
+    d.refs = 0;
+    dec(&d);
+    return 1;
+  }
+  lua_newtable(L);
+  base = lua_gettop(L);
+  d.refs = base;
   for (k = 0; k < m->nvalues; k++) dec(&d);
   lua_remove(L, base);
   return m->nvalues;
+}
+
+/* gch_msg_isscalar: one value that decodes without allocating anything
+** but a string (nil, boolean, number, string) */
+int gch_msg_isscalar (const gch_Msg *m) {
+  unsigned char t = (unsigned char)m->buf[0];
+  return m->nvalues == 1 && (t <= T_FLOAT || t == T_STR);
 }
 
 /* gchL_copy_open: the metatable of the guards that own messages in flux */
@@ -482,16 +553,11 @@ void gchL_copy_open (lua_State *L) {
 
 /* gch_msg_number: a message holding one float (timer ticks); no Lua */
 gch_Msg *gch_msg_number (double n) {
-  gch_Msg *m = (gch_Msg *)calloc(1, sizeof(*m));
+  gch_Msg *m = msg_new();
   if (m == NULL) return NULL;
-  m->buf = (char *)malloc(1 + sizeof(n));
-  if (m->buf == NULL) {
-    free(m);
-    return NULL;
-  }
   m->buf[0] = T_FLOAT;
   memcpy(m->buf + 1, &n, sizeof(n));
-  m->len = m->cap = 1 + sizeof(n);
+  m->len = 1 + sizeof(n);
   m->nvalues = 1;
   return m;
 }

@@ -381,12 +381,14 @@ gch_Msg *gchL_encode (lua_State *L, int i, int n);
 int gchL_decode (lua_State *L, const gch_Msg *m);
 void gch_msg_free (gch_Msg *m);
 gch_Msg *gch_msg_number (double n);                  /* NULL: no memory */
+int gch_msg_isscalar (const gch_Msg *m);
 void gchL_copy_open (lua_State *L);
 
 /* ---- shared.c ---- */
 void gchL_share (lua_State *L, gch_Ref *r, int box);
 void gchL_pushproxy (lua_State *L, gch_Ref *r, int dir);
 void gch_ref_freelock (gch_Ref *r);
+void gch_mutex_init (pthread_mutex_t *mu);
 gch_Box *gchL_testanybox (lua_State *L, int arg);
 
 /* ---- select.c ---- */

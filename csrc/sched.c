@@ -405,6 +405,42 @@ static void wakeroot (gch_Family *F) {
   }
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+/* Spin budget before sleeping in the kernel, in seconds (Go's M spins
+** before it parks). Bounded, so an idle program burns no core. */
+#define SPIN_TIME 50e-6
+
+/*
+** auxspin: nothing is runnable, but another thread of the family is
+** running and may hand us work in a moment: watch the inbox for a short
+** while before paying for a kernel sleep and a wake-up (each ~20-50 us on
+** a VM). True if work arrived.
+*/
+static int auxspin (gch_Sched *S, double next) {
+  gch_Family *F = S->fam;
+  double until;
+  int i;
+  if (__atomic_load_n(&F->nsched, __ATOMIC_RELAXED) +
+      __atomic_load_n(&F->nbusy, __ATOMIC_RELAXED) < 2)
+    return 0;  /* alone: nobody else can wake us */
+  until = gch_now() + SPIN_TIME;
+  if (next >= 0 && next < until) until = next;
+  for (;;) {
+    for (i = 0; i < 64; i++) {
+      if (__atomic_load_n(&S->hasinbox, __ATOMIC_ACQUIRE)) return 1;
+      cpu_relax();
+    }
+    if (gch_now() >= until) return 0;
+  }
+}
+
 /*
 ** auxidle: nothing is runnable: sleep in the kernel until the next timer
 ** or a wake-up from another thread. Returns 0 when nothing anywhere can
@@ -417,6 +453,7 @@ static int auxidle (lua_State *L, gch_Sched *S) {
   double next = gch_timer_next(S);
   struct timespec ts, *tsp = NULL;
   struct pollfd pfd;
+  if (auxspin(S, next)) return 1;
   pthread_mutex_lock(&F->mu);
   if (S->inbox != NULL) {
     pthread_mutex_unlock(&F->mu);
@@ -820,7 +857,7 @@ void gch_family_release (gch_Family *F) {
 gch_Family *gch_family_new (void) {
   gch_Family *F = (gch_Family *)calloc(1, sizeof(*F));
   if (F == NULL) return NULL;
-  pthread_mutex_init(&F->mu, NULL);
+  gch_mutex_init(&F->mu);
   F->refs = 1;
   return F;
 }

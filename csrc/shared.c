@@ -10,6 +10,7 @@
 ** the object is first copied out (gchL_share); from then on its count is
 ** atomic and its state changes happen under 'mu'.
 */
+#define _GNU_SOURCE  /* PTHREAD_MUTEX_ADAPTIVE_NP */
 #include <stdlib.h>
 
 #include "gochan.h"
@@ -45,7 +46,7 @@ void gchL_share (lua_State *L, gch_Ref *r, int box) {
   if (!r->shared) {
     if (r->kind->share != NULL)
       r->kind->share(L, r, box);  /* may raise, having changed nothing */
-    pthread_mutex_init(&r->lock, NULL);
+    gch_mutex_init(&r->lock);
     r->mu = &r->lock;
     r->shared = 1;  /* from now on: atomic count, locked state */
   }
@@ -70,6 +71,23 @@ void gchL_pushproxy (lua_State *L, gch_Ref *r, int dir) {
   lua_pushvalue(L, -1);
   lua_rawsetp(L, -3, cachekeyof(r, dir));
   lua_remove(L, -2);  /* cache */
+}
+
+/*
+** gch_mutex_init: the locks of gochan guard a few instructions each, so a
+** contended one is better spun on briefly than slept on (glibc's adaptive
+** mutex), where available.
+*/
+void gch_mutex_init (pthread_mutex_t *mu) {
+#if defined(PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP)
+  pthread_mutexattr_t a;
+  pthread_mutexattr_init(&a);
+  pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ADAPTIVE_NP);
+  pthread_mutex_init(mu, &a);
+  pthread_mutexattr_destroy(&a);
+#else
+  pthread_mutex_init(mu, NULL);
+#endif
 }
 
 /* gch_ref_freelock: release the lock of an object being destroyed */

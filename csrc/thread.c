@@ -208,7 +208,7 @@ static int thread_new (lua_State *L) {
   }
   t->ref.refs = 2;  /* the box's and the thread's */
   t->ref.kind = &thread_kind;
-  pthread_mutex_init(&t->ref.lock, NULL);
+  gch_mutex_init(&t->ref.lock);
   t->ref.mu = &t->ref.lock;
   t->ref.shared = 1;
   t->start = m;
