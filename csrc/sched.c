@@ -30,6 +30,7 @@
 #include <math.h>
 #include <poll.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -622,38 +623,81 @@ int gchL_waitstatus (lua_State *L, gch_G *g) {
 ** =======================================================
 */
 
-/* auxwhere: push "file:line" of the innermost Lua frame of 'co'. */
-static void auxwhere (lua_State *L, lua_State *co) {
+/*
+** Deadlock report: one line per live goroutine of every state of the
+** family, "goroutine N [reason]: file:line", ours first. It is built in C
+** memory under the family lock (the other states are stuck, so their
+** goroutines cannot change; their Lua stacks are only read), then pushed.
+*/
+typedef struct Report {
+  char *p;
+  size_t len, cap;
+} Report;
+
+static void addf (Report *r, const char *fmt, ...) {
+  va_list ap;
+  int n;
+  for (;;) {
+    va_start(ap, fmt);
+    n = vsnprintf(r->p ? r->p + r->len : NULL, r->p ? r->cap - r->len : 0, fmt, ap);
+    va_end(ap);
+    if (n < 0) return;
+    if (r->p != NULL && (size_t)n < r->cap - r->len) {
+      r->len += (size_t)n;
+      return;
+    }
+    else {
+      size_t cap = r->cap ? r->cap * 2 : 256;
+      char *q;
+      while (cap - r->len <= (size_t)n) cap *= 2;
+      if ((q = (char *)realloc(r->p, cap)) == NULL) return;  /* report cut */
+      r->p = q;
+      r->cap = cap;
+    }
+  }
+}
+
+/* addwhere: "file:line" of the innermost Lua frame of 'co' */
+static void addwhere (Report *r, lua_State *co) {
   lua_Debug ar;
   int level;
   for (level = 0; lua_getstack(co, level, &ar); level++) {
     lua_getinfo(co, "Sl", &ar);
     if (ar.currentline > 0) {
-      lua_pushfstring(L, "%s:%d", ar.short_src, ar.currentline);
+      addf(r, "%s:%d", ar.short_src, ar.currentline);
       return;
     }
   }
-  lua_pushliteral(L, "?");
+  addf(r, "?");
 }
 
-/* auxdeadlock: push one line per live goroutine (id, state, where). */
-static void auxdeadlock (lua_State *L, gch_Sched *S) {
-  luaL_Buffer b;
+/* addlines: the goroutines of S; 'current' raises the error */
+static void addlines (Report *r, gch_Sched *S, gch_G *current) {
   gch_G *g;
-  luaL_buffinit(L, &b);
   for (g = S->all.next; g != &S->all; g = g->next) {
     /* the goroutine raising the error is still blocked in its call */
-    int blocked = g->status == GCH_GWAITING || g == S->current;
+    int blocked = g->status == GCH_GWAITING || g == current;
     const char *what = blocked ? g->waitreason
                      : g->status == GCH_GRUNNABLE ? "runnable" : "running";
-    lua_pushfstring(L, "\ngoroutine %I [%s]: ", (LUAI_UACINT)g->id, what);
-    luaL_addvalue(&b);
-    if (blocked || g->nargs < 0) {
-      auxwhere(L, blocked ? g->blockL : g->co);
-      luaL_addvalue(&b);
-    }
+    addf(r, "\ngoroutine %lld [%s]", (long long)g->id, what ? what : "?");
+    if (S->isthread) addf(r, " (thread)");
+    addf(r, ": ");
+    if (blocked || g->nargs < 0) addwhere(r, blocked ? g->blockL : g->co);
   }
-  luaL_pushresult(&b);
+}
+
+/* auxdeadlock: push the goroutine lines of the whole family. */
+static void auxdeadlock (lua_State *L, gch_Sched *S) {
+  gch_Family *F = S->fam;
+  Report r = {NULL, 0, 0};
+  gch_Sched *o;
+  addlines(&r, S, S->current);
+  pthread_mutex_lock(&F->mu);
+  for (o = F->first; o != NULL; o = o->fnext)
+    if (o != S) addlines(&r, o, NULL);
+  pthread_mutex_unlock(&F->mu);
+  lua_pushlstring(L, r.p ? r.p : "", r.len);
+  free(r.p);
 }
 
 int gchL_raise (lua_State *L, gch_Sched *S, int code) {
