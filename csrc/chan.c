@@ -383,7 +383,7 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
 static int auxrecv (lua_State *L, gch_ChanBox *b, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_G *g;
-  if (l_unlikely(c->istimer) && c->count == 0 && b->S->nheap > 0)
+  if (l_unlikely(c->istimer) && c->count == 0 && b->S->timers.n > 0)
     gchL_timer_run(L, b->S);  /* its timer may have expired (Go 1.23) */
   if (l_unlikely(c->ref.shared)) return gchL_chan_shrecvop(L, b, k);
   if (gchL_chan_tryrecv(L, b->S, c, 1) == GCH_OK) return 2;

@@ -246,6 +246,8 @@ void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
   gch_Waiter *w;
   lua_Integer nsend = 0, n, i;
   gch_Msg **pm;
+  if (c->istimer && c->timer != NULL)  /* watched elsewhere: fired elsewhere */
+    gchL_timer_globalize(L, c->timer);
   for (w = c->sendq.first; w != NULL; w = w->next) nsend++;
   n = (c->istimer ? c->count : c->count) + nsend;
   pm = (gch_Msg **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*pm), 0);

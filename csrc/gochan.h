@@ -158,18 +158,34 @@ struct gch_WaitQ {
 #define GCH_TCHAN  1   /* Timer/Ticker/after: ticks on channel 'c' */
 #define GCH_TFUNC  2   /* after_func: starts its function in a goroutine */
 
-/* gch_Timer: an entry of a scheduler's timer heap (timer.c). */
-typedef struct gch_Timer {
+typedef struct gch_Timer gch_Timer;
+
+/* gch_Heap: a 4-ary min-heap of timers, each storing its index (Go's) */
+typedef struct gch_Heap {
+  gch_Timer **a;
+  int n, cap;
+  uint64_t seq;             /* next gch_Timer.seq */
+} gch_Heap;
+
+/*
+** gch_Timer: an entry of a scheduler's timer heap, or of the process-wide
+** heap of the timer thread once its channel is shared (timer.c).
+*/
+struct gch_Timer {
   gch_Ref ref;              /* box + heap while armed (not for sleep) */
   double when;              /* monotonic deadline, seconds */
   double period;            /* ticker period; 0 for one-shot timers */
   uint64_t seq;             /* arming order: equal deadlines fire FIFO */
-  int hidx;                 /* index in S->heap; -1 when not armed */
+  int hidx;                 /* index in its heap; -1 when not armed */
   int kind;                 /* GCH_T* */
   gch_Sched *S;             /* scheduler whose heap it uses */
   gch_G *g;                 /* sleep: the sleeping goroutine */
   gch_Chan *c;              /* channel timers: their channel (ref held) */
-} gch_Timer;
+  gch_Heap *h;              /* the heap it is in, while armed */
+  struct gch_Family *fam;   /* global: family whose liveness it counts */
+  unsigned gen;             /* global: changed by stop/reset (atomic) */
+  unsigned char global;     /* fired by the timer thread, not by S */
+};
 
 /* Goroutine states. */
 #define GCH_GRUNNABLE 0   /* in the run queue */
@@ -227,6 +243,7 @@ typedef struct gch_Family {
   long ngoroutines;         /* atomic: goroutines of all members, mains included */
   long inflight;            /* atomic: wake-ups of another member under way */
   int nbusy;                /* go.threads running outside a scheduler */
+  int ntimers;              /* armed timers of the timer thread */
 } gch_Family;
 
 /*
@@ -248,9 +265,7 @@ struct gch_Sched {
   lua_Integer errhead;      /* pending goroutine errors: keys errhead+1 .. */
   lua_Integer errtail;      /* .. errtail of user value 2 */
   uint64_t rng;             /* select's random choice (xorshift64*) */
-  gch_Timer **heap;         /* 4-ary min-heap of armed timers */
-  int nheap, heapcap;
-  uint64_t timerseq;        /* next gch_Timer.seq */
+  gch_Heap timers;          /* its armed timers */
   int wakefd;               /* eventfd the idle scheduler polls */
   gch_Family *fam;          /* its family (a reference held) */
   gch_Sched *fnext;         /* next member of the family (fam->mu) */
@@ -276,6 +291,7 @@ struct gch_Chan {
   int closed;
   int istimer;              /* a timer's channel: value in 'tval', reports cap 0 */
   double tval;              /* timer channel: the fired, unreceived time */
+  gch_Timer *timer;         /* timer channel: its timer (cleared when freed) */
   gch_Msg **ring;           /* shared mode: buffered messages */
   lua_Integer rsz, rhead;   /* slots in 'ring' (grown up to cap); oldest */
   lua_Integer cap;          /* Go's dataqsiz */
@@ -317,6 +333,7 @@ void gch_sched_remote (gch_Sched *self, gch_G *g);
 gch_Family *gch_family_new (void);
 void gch_family_threadstart (gch_Family *F);
 void gch_family_threadend (gch_Family *F);
+void gch_family_timer (gch_Family *F, int delta);
 void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t);
 void gchL_thread_open (lua_State *L);
 void gch_family_release (gch_Family *F);
@@ -369,6 +386,7 @@ int gch_timer_cancel (gch_Timer *t);
 void gchL_timer_reserve (lua_State *L, gch_Sched *S);
 void gchL_timer_run (lua_State *L, gch_Sched *S);
 double gch_timer_next (gch_Sched *S);
+void gchL_timer_globalize (lua_State *L, gch_Timer *t);
 void gchL_timer_open (lua_State *L);
 extern const char gch_timertag;
 

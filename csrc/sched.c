@@ -371,8 +371,8 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
 
 /* gch_sched_remote: (the waiter of 'g', of another state, is in hand) */
 void gch_sched_remote (gch_Sched *self, gch_G *g) {
-  (void)g;
-  __atomic_add_fetch(&self->fam->inflight, 1, __ATOMIC_ACQUIRE);
+  (void)self;  /* NULL for the timer thread */
+  __atomic_add_fetch(&g->S->fam->inflight, 1, __ATOMIC_ACQUIRE);
 }
 
 /* draininbox: move what other threads readied to the run queue */
@@ -463,7 +463,7 @@ static int auxidle (lua_State *L, gch_Sched *S) {
   S->idle = 1;
   if (next < 0) {
     S->stuck = 1;
-    if (++F->nstuck == F->nsched && F->nbusy == 0) {
+    if (++F->nstuck == F->nsched && F->nbusy == 0 && F->ntimers == 0) {
       if (S == F->root || F->root == NULL) {  /* deadlock: we report it */
         S->idle = S->stuck = 0;
         F->nstuck--;
@@ -521,13 +521,13 @@ static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
   while (!g->woken) {
     if (pendingerror(S, g)) { st = GCH_GOERROR; break; }
     draininbox(S);
-    if (S->nheap > 0 && (++S->ticks & 15) == 0)  /* timers, now and then */
+    if (S->timers.n > 0 && (++S->ticks & 15) == 0)  /* timers, now and then */
       gchL_timer_run(L, S);
     if (runone(L, S) || g->woken) continue;
-    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->timers.n > 0) gchL_timer_run(L, S);
     if (S->rqlen > 0 || g->woken) continue;
     if (!auxidle(L, S)) { st = GCH_DEADLOCK; break; }
-    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->timers.n > 0) gchL_timer_run(L, S);
   }
   g->inl = 0;
   g->woken = 0;
@@ -545,16 +545,16 @@ static int sched_waitall (lua_State *L) {
   while (S->live > 0) {
     if (pendingerror(S, g)) gchL_raise(L, S, GCH_GOERROR);
     draininbox(S);
-    if (S->nheap > 0 && (++S->ticks & 15) == 0) gchL_timer_run(L, S);
+    if (S->timers.n > 0 && (++S->ticks & 15) == 0) gchL_timer_run(L, S);
     if (runone(L, S)) continue;
-    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->timers.n > 0) gchL_timer_run(L, S);
     if (S->rqlen > 0) continue;
     g->status = GCH_GWAITING;
     g->waitreason = "thread join";
     g->blockL = L;
     if (!auxidle(L, S)) gchL_raise(L, S, GCH_DEADLOCK);
     g->status = GCH_GRUNNING;
-    if (S->nheap > 0) gchL_timer_run(L, S);
+    if (S->timers.n > 0) gchL_timer_run(L, S);
   }
   if (pendingerror(S, g)) gchL_raise(L, S, GCH_GOERROR);
   return 0;
@@ -803,7 +803,7 @@ static int sched_gosched (lua_State *L) {
     return lua_yield(L, 0);  /* to the back of the run queue */
   luaL_checkstack(L, 6, NULL);
   draininbox(S);
-  if (S->nheap > 0) gchL_timer_run(L, S);  /* a busy main still fires them */
+  if (S->timers.n > 0) gchL_timer_run(L, S);  /* a busy main still fires them */
   for (n = S->rqlen; n > 0 && runone(L, S); n--) {}
   if (pendingerror(S, g)) return gchL_raise(L, S, GCH_GOERROR);
   return 0;
@@ -868,10 +868,10 @@ static int sched_gc (lua_State *L) {
   free(S->runq);
   S->runq = NULL;
   S->rqlen = S->rqcap = 0;
-  while (S->nheap > 0) gch_timer_cancel(S->heap[0]);  /* drops their refs */
-  free(S->heap);
-  S->heap = NULL;
-  S->heapcap = 0;
+  while (S->timers.n > 0) gch_timer_cancel(S->timers.a[0]);  /* drops their refs */
+  free(S->timers.a);
+  S->timers.a = NULL;
+  S->timers.cap = 0;
   if (S->wakefd >= 0) close(S->wakefd);
   S->wakefd = -1;
   lua_getiuservalue(L, 1, 2);
@@ -921,6 +921,22 @@ void gch_family_threadend (gch_Family *F) {
   if (F->nsched > 0 && F->nstuck == F->nsched && F->nbusy == 0) wakeroot(F);
   pthread_mutex_unlock(&F->mu);
   gch_family_release(F);
+}
+
+/*
+** gch_family_timer: the timer thread holds a timer of F: take a reference
+** to F (delta 0), or one more (+1) or one less (-1) armed timer: pending
+** timers keep a deadlock from being declared, and the last one gone may
+** reveal one, so the root looks again.
+*/
+void gch_family_timer (gch_Family *F, int delta) {
+  pthread_mutex_lock(&F->mu);
+  if (delta == 0) F->refs++;
+  else {
+    F->ntimers += delta;
+    if (F->ntimers == 0 && F->nsched > 0 && F->nstuck == F->nsched) wakeroot(F);
+  }
+  pthread_mutex_unlock(&F->mu);
 }
 
 /* joinfamily: register S (its main goroutine counts) */

@@ -309,7 +309,7 @@ static int select_select (lua_State *L) {
   for (i = 1; i <= n; i++)  /* pass 1: check and lay out every case */
     if (auxlayout(L, i, S) != NULL) live++;
   g = gchL_current(L, S);
-  if (S->nheap > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
+  if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
   locks = sharedcases(L, g, n, &nlocks);  /* may raise: before any lock */
   sellock(locks, nlocks);
   for (i = 1; i <= n; i++) {  /* pass 2: uniform choice among ready cases */

@@ -15,6 +15,7 @@
 ** Locking: none yet; a scheduler's heap is touched by its own thread only.
 */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -53,66 +54,199 @@ static int earlier (const gch_Timer *a, const gch_Timer *b) {
   return a->when < b->when || (a->when == b->when && a->seq < b->seq);
 }
 
-static void heap_set (gch_Sched *S, int i, gch_Timer *t) {
-  S->heap[i] = t;
+static void heap_set (gch_Heap *h, int i, gch_Timer *t) {
+  h->a[i] = t;
   t->hidx = i;
 }
 
-static void heap_up (gch_Sched *S, int i) {
-  gch_Timer *t = S->heap[i];
+static void heap_up (gch_Heap *h, int i) {
+  gch_Timer *t = h->a[i];
   while (i > 0) {
     int p = (i - 1) / 4;
-    if (!earlier(t, S->heap[p])) break;
-    heap_set(S, i, S->heap[p]);
+    if (!earlier(t, h->a[p])) break;
+    heap_set(h, i, h->a[p]);
     i = p;
   }
-  heap_set(S, i, t);
+  heap_set(h, i, t);
 }
 
-static void heap_down (gch_Sched *S, int i) {
-  gch_Timer *t = S->heap[i];
+static void heap_down (gch_Heap *h, int i) {
+  gch_Timer *t = h->a[i];
   for (;;) {
     int c = 4 * i + 1, best = -1, k;
-    for (k = c; k < c + 4 && k < S->nheap; k++)
-      if (best < 0 || earlier(S->heap[k], S->heap[best])) best = k;
-    if (best < 0 || !earlier(S->heap[best], t)) break;
-    heap_set(S, i, S->heap[best]);
+    for (k = c; k < c + 4 && k < h->n; k++)
+      if (best < 0 || earlier(h->a[k], h->a[best])) best = k;
+    if (best < 0 || !earlier(h->a[best], t)) break;
+    heap_set(h, i, h->a[best]);
     i = best;
   }
-  heap_set(S, i, t);
+  heap_set(h, i, t);
 }
 
-/* gchL_timer_reserve: room in the heap for one more timer. [-0, +0, m] */
-void gchL_timer_reserve (lua_State *L, gch_Sched *S) {
-  if (S->nheap == S->heapcap) {
-    int n = S->heapcap ? 2 * S->heapcap : 16;
-    gch_Timer **h = (gch_Timer **)realloc(S->heap, (size_t)n * sizeof(*h));
-    if (h == NULL) luaL_error(L, "not enough memory");
-    S->heap = h;
-    S->heapcap = n;
+/* heap_reserve: room for one more timer; 0 if no memory */
+static int heap_reserve (gch_Heap *h) {
+  if (h->n == h->cap) {
+    int n = h->cap ? 2 * h->cap : 16;
+    gch_Timer **a = (gch_Timer **)realloc(h->a, (size_t)n * sizeof(*a));
+    if (a == NULL) return 0;
+    h->a = a;
+    h->cap = n;
   }
+  return 1;
 }
 
-/* heap_add: arm 't' at 'when' (room reserved; 't' not in the heap). */
-static void heap_add (gch_Sched *S, gch_Timer *t, double when) {
-  gch_assert(t->hidx < 0 && S->nheap < S->heapcap);
+/* gchL_timer_reserve: room in S's heap for one more timer. [-0, +0, m] */
+void gchL_timer_reserve (lua_State *L, gch_Sched *S) {
+  if (!heap_reserve(&S->timers)) luaL_error(L, "not enough memory");
+}
+
+/*
+** heap_add: arm 't' at 'when' in 'h' (room reserved; 't' in no heap).
+** The heap holds a reference to an armed timer (not to a sleep's).
+*/
+static void heap_add (gch_Heap *h, gch_Timer *t, double when) {
+  gch_assert(t->hidx < 0 && h->n < h->cap);
   t->when = when;
-  t->seq = S->timerseq++;
-  if (t->kind != GCH_TSLEEP) gch_ref_incr(&t->ref);  /* held while armed */
-  S->heap[S->nheap] = t;
-  t->hidx = S->nheap++;
-  heap_up(S, t->hidx);
+  t->seq = h->seq++;
+  t->h = h;
+  if (t->kind != GCH_TSLEEP) gch_ref_incr(&t->ref);
+  h->a[h->n] = t;
+  t->hidx = h->n++;
+  heap_up(h, t->hidx);
 }
 
-/* heap_del: disarm 't' (in the heap); the caller drops the heap's ref. */
-static void heap_del (gch_Sched *S, gch_Timer *t) {
+/* heap_del: disarm 't' (in 'h'); the caller drops the heap's ref. */
+static void heap_del (gch_Heap *h, gch_Timer *t) {
   int i = t->hidx;
-  gch_Timer *last = S->heap[--S->nheap];
+  gch_Timer *last = h->a[--h->n];
   t->hidx = -1;
-  if (i == S->nheap) return;
-  heap_set(S, i, last);
-  heap_up(S, i);
-  heap_down(S, last->hidx);
+  if (i == h->n) return;
+  heap_set(h, i, last);
+  heap_up(h, i);
+  heap_down(h, last->hidx);
+}
+
+
+/*
+** {======================================================
+** The timer thread: timers whose channel other states watch
+** =======================================================
+*/
+
+/*
+** Once a timer's channel is shared, the creating state may be busy in
+** Lua code or gone when the timer is due: such timers move to one
+** process-wide heap, fired by a thread started when first needed (the
+** only global state besides goroutine ids, DESIGN.md "Time"). Its lock
+** 'tmu' is a leaf: channel locks are taken only after releasing it.
+*/
+static pthread_mutex_t tmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t tcond;
+static gch_Heap theap;          /* guarded by tmu */
+static int tstarted;            /* guarded by tmu */
+
+static double cond_clock_now (void) {
+  return gch_now();
+}
+
+static void *timer_thread (void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&tmu);
+  for (;;) {
+    double now = cond_clock_now();
+    if (theap.n == 0) {
+      pthread_cond_wait(&tcond, &tmu);
+      continue;
+    }
+    if (theap.a[0]->when > now) {
+      struct timespec ts;
+      double when = theap.a[0]->when;
+      if (when > now + 1e6) when = now + 1e6;
+      ts.tv_sec = (time_t)when;
+      ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
+      pthread_cond_timedwait(&tcond, &tmu, &ts);
+      continue;
+    }
+    {
+      gch_Timer *t = theap.a[0];
+      unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
+      gch_Chan *c = t->c;
+      gch_G *wake = NULL;
+      heap_del(&theap, t);  /* its reference is ours now */
+      pthread_mutex_unlock(&tmu);
+      gch_lock(&c->ref);
+      if (__atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) == gen)  /* no stop/reset since */
+        gch_chan_tick(NULL, c, now, &wake);
+      gch_unlock(&c->ref);
+      if (wake != NULL) gch_sched_ready(NULL, wake);
+      pthread_mutex_lock(&tmu);
+      if (t->period > 0 && t->hidx < 0 &&
+          __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) == gen && heap_reserve(&theap)) {
+        double next = t->when + t->period;
+        if (next <= now) next += t->period * floor((now - next) / t->period + 1);
+        heap_add(&theap, t, next);
+      }
+      else if (t->hidx < 0) gch_family_timer(t->fam, -1);  /* no longer pending */
+      pthread_mutex_unlock(&tmu);
+      gch_ref_release(&t->ref);
+      pthread_mutex_lock(&tmu);
+    }
+  }
+  return NULL;
+}
+
+/* starttimers: (tmu held) start the timer thread once; 0 if impossible */
+static int starttimers (void) {
+  pthread_condattr_t ca;
+  pthread_t tid;
+  pthread_attr_t attr;
+  sigset_t all, old;
+  int err;
+  if (tstarted) return 1;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&tcond, &ca);
+  pthread_condattr_destroy(&ca);
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  err = pthread_create(&tid, &attr, timer_thread, NULL);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  pthread_attr_destroy(&attr);
+  if (err != 0) {
+    pthread_cond_destroy(&tcond);
+    return 0;
+  }
+  tstarted = 1;
+  return 1;
+}
+
+/*
+** gchL_timer_globalize: (the owner state, sharing the timer's channel)
+** move 't' to the timer thread's heap, armed as it was. [-0, +0, e]
+*/
+void gchL_timer_globalize (lua_State *L, gch_Timer *t) {
+  int ok;
+  if (t->global) return;
+  pthread_mutex_lock(&tmu);
+  ok = starttimers() && heap_reserve(&theap);
+  if (ok) {
+    t->fam = t->S->fam;
+    gch_family_timer(t->fam, 0);  /* a reference, so it outlives us */
+    t->ref.shared = 1;  /* its count is atomic from now on */
+    t->global = 1;
+    if (t->hidx >= 0) {
+      double when = t->when;
+      heap_del(&t->S->timers, t);
+      gch_ref_release(&t->ref);  /* cannot be the last: the channel's box */
+      heap_add(&theap, t, when);
+      gch_family_timer(t->fam, 1);
+      pthread_cond_signal(&tcond);
+    }
+  }
+  pthread_mutex_unlock(&tmu);
+  if (!ok) luaL_error(L, "cannot start the timer thread");
 }
 
 /*
@@ -120,10 +254,40 @@ static void heap_del (gch_Sched *S, gch_Timer *t) {
 ** reference, which may free 't' (never a sleep timer).
 */
 int gch_timer_cancel (gch_Timer *t) {
-  if (t->hidx < 0) return 0;
-  heap_del(t->S, t);
-  if (t->kind != GCH_TSLEEP) gch_ref_release(&t->ref);
-  return 1;
+  int was;
+  if (t->global) {
+    pthread_mutex_lock(&tmu);
+    __atomic_add_fetch(&t->gen, 1, __ATOMIC_RELEASE);  /* a tick in flight is void */
+    was = t->hidx >= 0;
+    if (was) {
+      heap_del(&theap, t);
+      gch_family_timer(t->fam, -1);
+    }
+    pthread_mutex_unlock(&tmu);
+  }
+  else {
+    was = t->hidx >= 0;
+    if (was) heap_del(t->h, t);
+  }
+  if (was && t->kind != GCH_TSLEEP) gch_ref_release(&t->ref);
+  return was;
+}
+
+/* arm: (re)arm 't' after 'd' seconds in its heap (room reserved if local) */
+static void arm (lua_State *L, gch_Timer *t, double d) {
+  if (t->global) {
+    int ok;
+    pthread_mutex_lock(&tmu);
+    ok = heap_reserve(&theap);
+    if (ok) {
+      heap_add(&theap, t, gch_now() + d);
+      gch_family_timer(t->fam, 1);
+      pthread_cond_signal(&tcond);
+    }
+    pthread_mutex_unlock(&tmu);
+    if (!ok) luaL_error(L, "not enough memory");
+  }
+  else heap_add(&t->S->timers, t, gch_now() + d);
 }
 
 
@@ -177,9 +341,9 @@ static int auxstartfunc (lua_State *L) {
 */
 void gchL_timer_run (lua_State *L, gch_Sched *S) {
   double now = gch_now();
-  while (S->nheap > 0 && S->heap[0]->when <= now) {
-    gch_Timer *t = S->heap[0];
-    heap_del(S, t);
+  while (S->timers.n > 0 && S->timers.a[0]->when <= now) {
+    gch_Timer *t = S->timers.a[0];
+    heap_del(&S->timers, t);
     switch (t->kind) {
       case GCH_TSLEEP:
         gch_sched_ready(S, t->g);
@@ -189,7 +353,7 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
         if (t->period > 0) {  /* ticker: next tick after now, skipping missed ones */
           double next = t->when + t->period;
           if (next <= now) next += t->period * floor((now - next) / t->period + 1);
-          heap_add(S, t, next);  /* room: it just left the heap */
+          heap_add(&S->timers, t, next);  /* room: it just left the heap */
         }
         break;
       case GCH_TFUNC:
@@ -205,7 +369,7 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
 
 /* gch_timer_next: the earliest deadline, or -1 if no timer is armed */
 double gch_timer_next (gch_Sched *S) {
-  return S->nheap > 0 ? S->heap[0]->when : -1;
+  return S->timers.n > 0 ? S->timers.a[0]->when : -1;
 }
 
 
@@ -218,7 +382,13 @@ double gch_timer_next (gch_Sched *S) {
 static void timer_destroy (gch_Ref *r) {
   gch_Timer *t = (gch_Timer *)r;
   gch_assert(t->hidx < 0);
-  if (t->c != NULL) gch_ref_release(&t->c->ref);
+  if (t->c != NULL) {
+    gch_lock(&t->c->ref);
+    t->c->timer = NULL;
+    gch_unlock(&t->c->ref);
+    gch_ref_release(&t->c->ref);
+  }
+  if (t->fam != NULL) gch_family_release(t->fam);
   free(t);
 }
 
@@ -261,10 +431,11 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
     lua_getiuservalue(L, -1, 1);
     t->c = gchL_testchan(L, -1)->c;
     gch_ref_incr(&t->c->ref);  /* released by timer_destroy */
+    t->c->timer = t;  /* so that sharing the channel moves the timer */
     lua_pop(L, 1);
   }
   b->p = t;
-  heap_add(S, t, gch_now() + d);
+  heap_add(&S->timers, t, gch_now() + d);
   return t;
 }
 
@@ -342,11 +513,11 @@ static int timer_reset (lua_State *L) {
   int active;
   if (t->period > 0 && !(d > 0))
     return luaL_error(L, "non-positive interval for Ticker.Reset");
-  gchL_timer_reserve(L, t->S);
+  if (!t->global) gchL_timer_reserve(L, t->S);
   active = gch_timer_cancel(t);
   active = drain(t) || active;
   if (t->period > 0) t->period = d;
-  heap_add(t->S, t, gch_now() + d);
+  arm(L, t, d);
   if (t->kind == GCH_TFUNC) {
     lua_getiuservalue(L, GCH_UV_SCHED, 1);
     lua_pushvalue(L, 1);
@@ -406,7 +577,7 @@ static int time_sleep (lua_State *L) {
   g->sleep.kind = GCH_TSLEEP;
   g->sleep.g = g;
   g->sleep.S = S;
-  heap_add(S, &g->sleep, gch_now() + d);
+  heap_add(&S->timers, &g->sleep, gch_now() + d);
   return gchL_park(L, S, g, "sleep", sleep_k);
 }
 
