@@ -246,8 +246,6 @@ void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
   gch_Waiter *w;
   lua_Integer nsend = 0, n, i;
   gch_Msg **pm;
-  if (c->istimer && c->timer != NULL)  /* watched elsewhere: fired elsewhere */
-    gchL_timer_globalize(L, c->timer);
   for (w = c->sendq.first; w != NULL; w = w->next) nsend++;
   n = (c->istimer ? c->count : c->count) + nsend;
   pm = (gch_Msg **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*pm), 0);
@@ -289,6 +287,16 @@ void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
     lua_pop(L, 1);
   }
   lua_pop(L, 1);  /* guard, now empty */
+}
+
+/*
+** gch_chan_shared: (gch_Kind.shared) the channel is shared now: a timer's
+** channel may be watched from another thread, so the timer thread fires
+** it from now on (it needs the channel's lock in place first).
+*/
+void gch_chan_shared (lua_State *L, gch_Ref *r) {
+  gch_Chan *c = (gch_Chan *)r;
+  if (c->istimer && c->timer != NULL) gchL_timer_globalize(L, c->timer);
 }
 
 /* __gc of the guard of gch_chan_share */

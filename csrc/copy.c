@@ -235,12 +235,11 @@ static void encfunction (Enc *x, int i, int depth) {
   putint(x, nups);
   for (k = 1; k <= nups; k++) {
     const char *name = lua_getupvalue(L, i, k);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);
-    if (name != NULL && strcmp(name, "_ENV") == 0 && lua_rawequal(L, -1, -2))
-      puttag(x, T_ENV);  /* the globals: the target's own */
+    if (name != NULL && strcmp(name, "_ENV") == 0)
+      puttag(x, T_ENV);  /* API.md: _ENV becomes the target's globals */
     else
-      enc(x, lua_gettop(L) - 1, depth + 1);
-    lua_pop(L, 2);
+      enc(x, lua_gettop(L), depth + 1);
+    lua_pop(L, 1);
   }
 }
 

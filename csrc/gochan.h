@@ -117,6 +117,8 @@ struct gch_Kind {
   /* switch to shared mode; the box is at 'box'. May raise, but only
      before it changes anything. Called once, in the owning state. */
   void (*share) (lua_State *L, gch_Ref *r, int box);
+  /* after the switch (lock in place), or NULL */
+  void (*shared) (lua_State *L, gch_Ref *r);
   /* push a new box for 'r' (direction 'dir') in this state, taking a ref */
   void (*pushbox) (lua_State *L, gch_Ref *r, int dir);
 };
@@ -236,13 +238,13 @@ struct gch_G {
 typedef struct gch_Family {
   pthread_mutex_t mu;
   int refs;                 /* members + threads being started */
-  int nsched;               /* live member schedulers */
+  int nsched;               /* live member schedulers (atomic writes) */
   int nstuck;               /* of them, idle with no timer pending */
   gch_Sched *root;          /* the main state's scheduler, while it lives */
   gch_Sched *first;         /* members, through gch_Sched.fnext */
   long ngoroutines;         /* atomic: goroutines of all members, mains included */
   long inflight;            /* atomic: wake-ups of another member under way */
-  int nbusy;                /* go.threads running outside a scheduler */
+  int nbusy;                /* go.threads outside a scheduler (atomic writes) */
   int ntimers;              /* armed timers of the timer thread */
 } gch_Family;
 
@@ -374,6 +376,7 @@ void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake);
 gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c);
 void gch_chan_freering (gch_Chan *c);
 void gch_chan_share (lua_State *L, gch_Ref *r, int box);
+void gch_chan_shared (lua_State *L, gch_Ref *r);
 int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k);
 int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k);
 int gchL_chan_pushmsg (lua_State *L, gch_Msg *m);

@@ -574,9 +574,11 @@ void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t) {
 ** pushes more, checks for itself). [-0, +0, v]
 */
 gch_G *gchL_current (lua_State *L, gch_Sched *S) {
+  gch_G *g = S->current;
   if (l_unlikely(S->closing))
     luaL_error(L, "attempt to block while the Lua state is closing");
-  return S->current;
+  g->won = NULL;  /* before any waiter is queued: a waker may set it at once */
+  return g;
 }
 
 /*
@@ -590,7 +592,6 @@ int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
   g->status = GCH_GWAITING;
   g->waitreason = reason;
   g->blockL = L;
-  g->won = NULL;
   if (g->resumed && L == g->co && lua_isyieldable(L)) {
     g->parking = 1;
     g->waitstatus = GCH_OK;
@@ -847,10 +848,11 @@ static int sched_gc (lua_State *L) {
         *p = S->fnext;
         break;
       }
-    F->nsched--;
+    __atomic_sub_fetch(&F->nsched, 1, __ATOMIC_RELAXED);
     if (F->root == S) F->root = NULL;
     __atomic_sub_fetch(&F->ngoroutines, S->live + 1, __ATOMIC_RELAXED);
-    if (S != F->root && S->isthread) F->nbusy++;  /* until its thread ends */
+    if (S != F->root && S->isthread)  /* busy until its thread ends */
+      __atomic_add_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
     if (F->nsched > 0 && F->nstuck == F->nsched) wakeroot(F);
     pthread_mutex_unlock(&F->mu);
     gch_family_release(F);
@@ -910,14 +912,14 @@ gch_Family *gch_family_new (void) {
 void gch_family_threadstart (gch_Family *F) {
   pthread_mutex_lock(&F->mu);
   F->refs++;
-  F->nbusy++;
+  __atomic_add_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&F->mu);
 }
 
 /* gch_family_threadend: its thread is done with Lua and its joiners */
 void gch_family_threadend (gch_Family *F) {
   pthread_mutex_lock(&F->mu);
-  F->nbusy--;
+  __atomic_sub_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
   if (F->nsched > 0 && F->nstuck == F->nsched && F->nbusy == 0) wakeroot(F);
   pthread_mutex_unlock(&F->mu);
   gch_family_release(F);
@@ -943,8 +945,8 @@ void gch_family_timer (gch_Family *F, int delta) {
 static void joinfamily (gch_Sched *S, gch_Family *F, int isroot) {
   pthread_mutex_lock(&F->mu);
   F->refs++;
-  F->nsched++;
-  if (!isroot) F->nbusy--;  /* a go.thread's state: now inside a scheduler */
+  __atomic_add_fetch(&F->nsched, 1, __ATOMIC_RELAXED);
+  if (!isroot) __atomic_sub_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);  /* a go.thread's state: now inside a scheduler */
   S->fnext = F->first;
   F->first = S;
   if (isroot) F->root = S;

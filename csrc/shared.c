@@ -49,6 +49,7 @@ void gchL_share (lua_State *L, gch_Ref *r, int box) {
     gch_mutex_init(&r->lock);
     r->mu = &r->lock;
     r->shared = 1;  /* from now on: atomic count, locked state */
+    if (r->kind->shared != NULL) r->kind->shared(L, r);
   }
   pushcache(L);
   lua_pushvalue(L, box);

@@ -91,12 +91,12 @@ static void cond_destroy (gch_Ref *r) {
 
 static void pushbox (lua_State *L, gch_Ref *r, int dir);
 
-static const gch_Kind wg_kind = {WAITGROUP_T, &wgtag, obj_destroy, NULL, pushbox};
-static const gch_Kind mutex_kind = {MUTEX_T, &mutextag, obj_destroy, NULL, pushbox};
-static const gch_Kind rw_kind = {RWMUTEX_T, &rwtag, obj_destroy, NULL, pushbox};
-static const gch_Kind once_kind = {ONCE_T, &oncetag, obj_destroy, NULL, pushbox};
+static const gch_Kind wg_kind = {WAITGROUP_T, &wgtag, obj_destroy, NULL, NULL, pushbox};
+static const gch_Kind mutex_kind = {MUTEX_T, &mutextag, obj_destroy, NULL, NULL, pushbox};
+static const gch_Kind rw_kind = {RWMUTEX_T, &rwtag, obj_destroy, NULL, NULL, pushbox};
+static const gch_Kind once_kind = {ONCE_T, &oncetag, obj_destroy, NULL, NULL, pushbox};
 static void cond_share (lua_State *L, gch_Ref *r, int box);
-static const gch_Kind cond_kind = {COND_T, &condtag, cond_destroy, cond_share, pushbox};
+static const gch_Kind cond_kind = {COND_T, &condtag, cond_destroy, cond_share, NULL, pushbox};
 
 int gch_sync_istag (const void *tag) {
   return tag == &wgtag || tag == &mutextag || tag == &rwtag ||
