@@ -1,0 +1,587 @@
+-- Values that cross from one Lua state to another: API.md "Threads and
+-- values that cross them". Every case runs both ways a value crosses: as go.thread's
+-- arguments and join's results, and as values sent on a channel shared
+-- with the thread. Every case starts a thread, hence #thread everywhere.
+--
+-- busted runs spec blocks in environment tables of its own, not in the
+-- globals: functions made here have such an _ENV, which must (and does)
+-- become the target's globals like the globals themselves would.
+-- luacheck: globals GOCHAN_COPY_SPEC_GLOBAL
+local go = require "gochan"
+
+-- The two ways a value crosses. Each 'there(f, ...)' runs f in a new
+-- thread's state with the values given, carried there by that way, and
+-- returns f's results, carried back the same way.
+local carriers = {
+  {
+    name = "go.thread arguments and join results",
+    there = function(f, ...)
+      return go.thread(f, ...):join()
+    end,
+  },
+  {
+    name = "a channel shared with a thread",
+    there = function(f, ...)
+      local inbox, outbox = go.chan(), go.chan()
+      local th = go.thread(function()
+        local n = inbox:recv()
+        local args = { n = n }
+        for i = 1, n do args[i] = inbox:recv() end
+        local res = table.pack(f(table.unpack(args, 1, n)))
+        outbox:send(res.n)
+        for i = 1, res.n do outbox:send(res[i]) end
+      end)
+      local n = select("#", ...)
+      inbox:send(n)
+      for i = 1, n do inbox:send((select(i, ...))) end
+      local res = { n = outbox:recv() }
+      for i = 1, res.n do res[i] = outbox:recv() end
+      th:join()
+      return table.unpack(res, 1, res.n)
+    end,
+  },
+}
+
+-- errof: the error message raised by fn(...), or fails if none.
+local function errof(fn, ...)
+  local ok, err = pcall(fn, ...)
+  assert.is_false(ok, "expected an error")
+  return tostring(err)
+end
+
+-- has: plain find of 'text' in 'msg'.
+local function has(msg, text)
+  return string.find(msg, text, 1, true) ~= nil
+end
+
+-- nested: a chain of n tables, each the [1] of the one before it.
+local function nested(n)
+  local t = {}
+  local cur = t
+  for _ = 2, n do
+    cur[1] = {}
+    cur = cur[1]
+  end
+  return t
+end
+
+-- depth: how many tables deep the [1] chain of t goes.
+local function depth(t)
+  local d = 0
+  while type(t) == "table" do
+    d = d + 1
+    t = t[1]
+  end
+  return d
+end
+
+-- settle: give a thread that might (wrongly) have started time to run.
+local function settle()
+  go.sleep(0.05)
+end
+
+-- A global that the _ENV cases read on both sides.
+GOCHAN_COPY_SPEC_GLOBAL = "main"
+
+
+describe("values crossing into another Lua state", function()
+
+  for _, carrier in ipairs(carriers) do
+    local there = carrier.there
+
+    describe("through " .. carrier.name, function()
+
+      describe("scalars", function()
+        it("keep nil, true and false, nil in the middle included #thread", function()
+          local r = table.pack(there(function(...)
+            return select("#", ...), ...
+          end, nil, true, false, nil))
+          assert.equal(5, r.n)
+          assert.equal(4, r[1])
+          assert.is_nil(r[2])
+          assert.is_true(r[3])
+          assert.is_false(r[4])
+          assert.is_nil(r[5])
+        end)
+
+        it("keep an integer an integer and a float a float (3 vs 3.0) #thread", function()
+          local a, b, ta, tb = there(function(x, y)
+            return x, y, math.type(x), math.type(y)
+          end, 3, 3.0)
+          assert.equal("integer", ta)
+          assert.equal("float", tb)
+          assert.equal("integer", math.type(a))
+          assert.equal("float", math.type(b))
+          assert.equal("3", tostring(a))
+          assert.equal("3.0", tostring(b))
+        end)
+
+        it("keep the extreme integers exactly #thread", function()
+          local a, b = there(function(x, y) return x, y end,
+                             math.maxinteger, math.mininteger)
+          assert.equal(math.maxinteger, a)
+          assert.equal(math.mininteger, b)
+          assert.equal("integer", math.type(a))
+          assert.equal("integer", math.type(b))
+        end)
+
+        it("keep floats bit for bit: 0.1, -0.0, inf, -inf, nan, 2^53 + 1.0 #thread", function()
+          local r = table.pack(there(function(...)
+            return ...
+          end, 0.1, -0.0, math.huge, -math.huge, 0 / 0, 2.0 ^ 53 + 1.0, 1e308))
+          assert.equal(string.pack("d", 0.1), string.pack("d", r[1]))
+          assert.equal(-math.huge, 1 / r[2])  -- the sign of zero kept
+          assert.equal(math.huge, r[3])
+          assert.equal(-math.huge, r[4])
+          assert.is_true(r[5] ~= r[5])
+          assert.equal(2.0 ^ 53 + 1.0, r[6])
+          assert.equal(1e308, r[7])
+          for i = 1, 7 do assert.equal("float", math.type(r[i])) end
+        end)
+
+        it("keep strings binary-safe: '\\0' inside, every byte, empty #thread", function()
+          local bytes = {}
+          for i = 0, 255 do bytes[#bytes + 1] = string.char(i) end
+          local all = table.concat(bytes)
+          local a, b, c, lens = there(function(x, y, z)
+            return x, y, z, { #x, #y, #z }
+          end, "a\0b\0", all, "")
+          assert.equal("a\0b\0", a)
+          assert.equal(all, b)
+          assert.equal("", c)
+          assert.same({ 4, 256, 0 }, lens)
+        end)
+
+        it("keep a 1 MB string intact #thread", function()
+          local parts = {}
+          for i = 1, 1024 do
+            parts[i] = string.rep(string.char(i % 256), 1023) .. "\0"
+          end
+          local big = table.concat(parts)
+          assert.equal(1024 * 1024, #big)
+          local len, sum, back = there(function(s)
+            local acc = 0
+            for i = 1, #s, 97 do acc = acc + s:byte(i) end
+            return #s, acc, s
+          end, big)
+          local acc = 0
+          for i = 1, #big, 97 do acc = acc + big:byte(i) end
+          assert.equal(#big, len)
+          assert.equal(acc, sum)
+          assert.is_true(back == big)
+        end)
+      end)
+
+      describe("tables", function()
+        it("arrive as deep copies with every key and value kind #thread", function()
+          local src = {
+            1, 2.5, "three", true,
+            [10] = "hole before me",
+            name = "n",
+            [1.5] = "float key",
+            [true] = "true key",
+            [false] = "false key",
+            nested = { a = { b = { c = { "deep" } } } },
+          }
+          local back = there(function(t) return t end, src)
+          assert.are_not.equal(src, back)  -- a copy, not the same table
+          assert.same(src, back)
+          assert.equal("integer", math.type(back[1]))
+          assert.equal("float", math.type(back[2]))
+        end)
+
+        it("arrive with a table used as a key #thread", function()
+          local k = { "key" }
+          local t = { [k] = "v", k = k }
+          local ok, kk = there(function(x)
+            return x[x.k] == "v", x.k
+          end, t)
+          assert.is_true(ok)  -- the key and the field are one table there
+          assert.same({ "key" }, kk)
+        end)
+
+        it("arrive with a big array and a big hash intact #thread", function()
+          local t = { hash = {} }
+          for i = 1, 10000 do
+            t[i] = i * 3
+            t.hash["k" .. i] = i
+          end
+          local n, sum, hn = there(function(x)
+            local s, c = 0, 0
+            for _, v in ipairs(x) do s = s + v end
+            for _ in pairs(x.hash) do c = c + 1 end
+            return #x, s, c
+          end, t)
+          assert.equal(10000, n)
+          assert.equal(3 * 10000 * 10001 // 2, sum)
+          assert.equal(10000, hn)
+        end)
+
+        it("keep a shared sub-table shared (t.a == t.b) #thread", function()
+          local sub = { "sub" }
+          local t = { a = sub, b = sub, list = { sub, sub } }
+          local same_there, back = there(function(x)
+            return x.a == x.b and x.a == x.list[1] and x.list[1] == x.list[2], x
+          end, t)
+          assert.is_true(same_there)
+          assert.is_true(rawequal(back.a, back.b))
+          assert.is_true(rawequal(back.a, back.list[2]))
+          assert.are_not.equal(sub, back.a)
+        end)
+
+        it("keep cycles (t.self == t, a <-> b) #thread", function()
+          local t = { name = "t" }
+          t.self = t
+          t.other = { back = t }
+          local ok_there, back = there(function(x)
+            return x.self == x and x.other.back == x, x
+          end, t)
+          assert.is_true(ok_there)
+          assert.is_true(rawequal(back, back.self))
+          assert.is_true(rawequal(back, back.other.back))
+          assert.equal("t", back.name)
+        end)
+
+        it("arrive independent: changes there do not reach here #thread", function()
+          local t = { n = 1, sub = { 1 } }
+          local back = there(function(x)
+            x.n = 2
+            x.sub[1] = 2
+            x.added = true
+            return x
+          end, t)
+          assert.same({ n = 1, sub = { 1 } }, t)
+          assert.same({ n = 2, sub = { 2 }, added = true }, back)
+        end)
+
+        it("arrive without their metatables #thread", function()
+          local mt = { __index = { hidden = "from mt" }, __len = function() return 99 end }
+          local t = setmetatable({ own = "own" }, mt)
+          assert.equal("from mt", t.hidden)
+          local hasmt, hidden, own, len = there(function(x)
+            return getmetatable(x) ~= nil, x.hidden, x.own, #x
+          end, t)
+          assert.is_false(hasmt)
+          assert.is_nil(hidden)
+          assert.equal("own", own)
+          assert.equal(0, len)
+        end)
+
+        it("are copied nested 200 levels deep #thread", function()
+          local d = there(function(x)
+            local n = 0
+            while type(x) == "table" do
+              n = n + 1
+              x = x[1]
+            end
+            return n
+          end, nested(200))
+          assert.equal(200, d)
+        end)
+      end)
+
+      describe("functions", function()
+        it("arrive with their upvalues' values (a counter closure) #thread", function()
+          local n = 0
+          local function counter()
+            n = n + 1
+            return n
+          end
+          counter()
+          counter()
+          local a, b = there(function(c) return c(), c() end, counter)
+          assert.equal(3, a)
+          assert.equal(4, b)
+          assert.equal(3, counter())  -- ours is untouched
+        end)
+
+        it("arrive callable as a recursive local function #thread", function()
+          local function fib(k)
+            if k < 2 then return k end
+            return fib(k - 1) + fib(k - 2)
+          end
+          local r = there(function(f) return f(20) end, fib)
+          assert.equal(6765, r)
+        end)
+
+        it("arrive as functions that can be called here again #thread", function()
+          local base = 10
+          local f = there(function(g) return g end, function(x) return base + x end)
+          assert.equal("function", type(f))
+          assert.equal(15, f(5))
+        end)
+
+        it("use string.format and a captured gochan module there #thread", function()
+          local gomod = require "gochan"
+          local fmt = string.format
+          local function describe_me(x)
+            local ch = gomod.chan(1)
+            gomod(function() ch:send(fmt("%s-%d", x, gomod.id())) end)
+            local s = ch:recv()
+            return string.format("<%s>", s), gomod.id()
+          end
+          local s, mainid = there(function(f) return f("v") end, describe_me)
+          local id = tonumber(s:match("^<v%-(%d+)>$"))
+          assert.is_not_nil(id, s)
+          assert.is_true(id ~= mainid)
+          assert.is_true(mainid ~= go.id())  -- there is another goroutine
+        end)
+
+        it("read globals of the target state (_ENV becomes its globals) #thread", function()
+          local function reader() return GOCHAN_COPY_SPEC_GLOBAL end
+          assert.equal("main", reader())
+          local before, after = there(function(r)
+            local b = r()
+            GOCHAN_COPY_SPEC_GLOBAL = "thread"
+            return b, r()
+          end, reader)
+          assert.is_nil(before)
+          assert.equal("thread", after)
+          assert.equal("main", GOCHAN_COPY_SPEC_GLOBAL)
+        end)
+
+        it("read the target's globals when _ENV is an environment other than the " ..
+           "globals (busted's, a sandbox inheriting them) #thread", function()
+          local env = setmetatable({ GOCHAN_COPY_SPEC_GLOBAL = "main" }, { __index = _G })
+          local reader = load("return GOCHAN_COPY_SPEC_GLOBAL, string.rep('x', 2)",
+                              "=reader", "t", env)
+          assert.same({ "main", "xx" }, { reader() })
+          local ok, a, b = pcall(there, function(r)
+            GOCHAN_COPY_SPEC_GLOBAL = "thread"
+            return r()
+          end, reader)
+          assert.is_true(ok, a)
+          assert.equal("thread", a)
+          assert.equal("xx", b)
+        end)
+
+        it("read the target's globals even when _ENV is a plain table #thread", function()
+          local function make()
+            local _ENV = { GOCHAN_COPY_SPEC_GLOBAL = "mine" }  -- luacheck: ignore 211
+            return function() return GOCHAN_COPY_SPEC_GLOBAL end
+          end
+          assert.equal("mine", make()())
+          local r = there(function(f)
+            GOCHAN_COPY_SPEC_GLOBAL = "thread"
+            return f()
+          end, make())
+          assert.equal("thread", r)
+        end)
+      end)
+
+      describe("library values", function()
+        it("arrive as the target's own string, table.insert and gochan #thread", function()
+          local gomod = require "gochan"
+          local a, b, c, d = there(function(s, ins, g, fmt)
+            return s == string, ins == table.insert, g == require("gochan"),
+                   fmt == string.format
+          end, string, table.insert, gomod, string.format)
+          assert.is_true(a)
+          assert.is_true(b)
+          assert.is_true(c)
+          assert.is_true(d)
+        end)
+
+        it("come back as this state's own #thread", function()
+          local s, ins, g = there(function()
+            return string, table.insert, require("gochan")
+          end)
+          assert.equal(string, s)
+          assert.equal(table.insert, ins)
+          assert.equal(go, g)
+        end)
+      end)
+
+      describe("gochan objects", function()
+        it("arrive as the same channel, shared #thread", function()
+          local ch = go.chan(4)
+          there(function(c) c:send("from there") end, ch)
+          assert.equal(1, ch:len())
+          assert.same({ "from there", true }, { ch:recv() })
+        end)
+
+        it("come back as the very same userdata #thread", function()
+          local ch = go.chan()
+          local back = there(function(c) return c end, ch)
+          assert.is_true(rawequal(ch, back))
+        end)
+
+        it("keep a view's direction #thread", function()
+          local ch = go.chan(1)
+          local msg, kind = there(function(r)
+            local ok, err = pcall(r.send, r, 1)
+            return (not ok) and tostring(err) or "sent", tostring(r)
+          end, ch:recv_only())
+          assert.is_true(has(msg, "send to receive-only channel"), msg)
+          assert.is_true(has(kind, "<-chan"), kind)
+          assert.equal(0, ch:len())
+        end)
+
+        it("share WaitGroup, Mutex, RWMutex, Once and Cond #thread", function()
+          local wg, mu, rw = go.waitgroup(), go.mutex(), go.rwmutex()
+          local once, cond = go.once(), go.cond(go.mutex())
+          wg:add(1)
+          mu:lock()
+          local tried, back = there(function(w, m, r, o, c)
+            w:done()
+            local t = m:try_lock()
+            r:rlock()
+            r:runlock()
+            o:call(function() end)
+            c:broadcast()
+            return t, { w, m, r, o, c }
+          end, wg, mu, rw, once, cond)
+          assert.is_false(tried)  -- the same mutex: we hold it
+          wg:wait()  -- the same WaitGroup: done() reached it
+          mu:unlock()
+          local called = false
+          once:call(function() called = true end)
+          assert.is_false(called)  -- the same Once: already done there
+          assert.is_true(rawequal(wg, back[1]))
+          assert.is_true(rawequal(mu, back[2]))
+          assert.is_true(rawequal(rw, back[3]))
+          assert.is_true(rawequal(once, back[4]))
+          assert.is_true(rawequal(cond, back[5]))
+        end)
+
+        it("share a timer's channel #thread", function()
+          local t = go.timer(0.01)
+          local v, ok = there(function(c) return c:recv() end, t.C)
+          assert.is_true(ok)
+          assert.equal("float", math.type(v))
+          assert.is_true(v <= go.now())
+        end)
+
+        it("arrive as one userdata when one value holds it twice #thread", function()
+          local ch = go.chan()
+          local same = there(function(t) return rawequal(t.a, t.b) end, { a = ch, b = ch })
+          assert.is_true(same)
+        end)
+      end)
+    end)
+  end
+
+
+  describe("values that cannot cross", function()
+    local cases = {
+      { what = "a coroutine", make = function() return coroutine.create(print) end,
+        err = "cannot copy thread to another thread" },
+      { what = "io.stdout", make = function() return io.stdout end,
+        err = "cannot copy userdata to another thread" },
+      { what = "a C function from no library (coroutine.wrap)",
+        make = function() return coroutine.wrap(function() end) end,
+        err = "cannot copy function to another thread" },
+      { what = "a channel method (a C function from no library)",
+        make = function() return go.chan().send end,
+        err = "cannot copy function to another thread" },
+    }
+
+    for _, c in ipairs(cases) do
+      describe(c.what, function()
+        it("raises '" .. c.err .. "' from go.thread and starts no thread #thread", function()
+          local ch = go.chan(1)
+          local before = go.numgoroutine()
+          local v = c.make()
+          local msg = errof(go.thread, function() ch:send("started") end, 1, v)
+          assert.is_true(has(msg, c.err), msg)
+          settle()
+          assert.equal(before, go.numgoroutine())
+          assert.equal(0, ch:len())
+        end)
+
+        it("raises '" .. c.err .. "' inside a table argument, nothing started #thread",
+           function()
+          local before = go.numgoroutine()
+          local v = c.make()
+          local arg = { 1, { 2, { k = v } } }
+          local msg = errof(go.thread, function() end, arg)
+          assert.is_true(has(msg, c.err), msg)
+          assert.equal(v, arg[2][2].k)  -- the value is untouched
+          settle()
+          assert.equal(before, go.numgoroutine())
+        end)
+
+        it("raises '" .. c.err .. "' as an upvalue of the thread function #thread",
+           function()
+          local before = go.numgoroutine()
+          local v = c.make()
+          local msg = errof(go.thread, function() return v end)
+          assert.is_true(has(msg, c.err), msg)
+          settle()
+          assert.equal(before, go.numgoroutine())
+        end)
+
+        it("raises '" .. c.err .. "' from send on a shared channel, losing nothing #thread",
+           function()
+          local ch = go.chan(2)
+          go.thread(function() end, ch):join()  -- now shared
+          ch:send("first")
+          local v = c.make()
+          local msg = errof(ch.send, ch, v)
+          assert.is_true(has(msg, c.err), msg)
+          assert.equal(1, ch:len())
+          local t = { "x", { v } }
+          msg = errof(ch.send, ch, t)
+          assert.is_true(has(msg, c.err), msg)
+          assert.equal(1, ch:len())
+          assert.equal(v, t[2][1])  -- the value is untouched
+          assert.equal("x", t[1])
+          assert.same({ "first", true }, { ch:recv() })
+          ch:send("after")  -- the channel still works
+          assert.same({ "after", true }, { ch:recv() })
+        end)
+
+        it("raises '" .. c.err .. "' from a thread's result, in join #thread", function()
+          local th = go.thread(function(mk) return mk() end, c.make)
+          local msg = errof(th.join, th)
+          assert.is_true(has(msg, c.err), msg)
+        end)
+      end)
+    end
+
+    it("keeps a coroutine usable after it failed to cross #thread", function()
+      local co = coroutine.create(function(a) return a * 2 end)
+      errof(go.thread, function() end, co)
+      assert.equal("suspended", coroutine.status(co))
+      assert.same({ true, 42 }, { coroutine.resume(co, 21) })
+    end)
+
+    it("raises 'cannot copy a value nested more than 200 levels deep' #thread", function()
+      local before = go.numgoroutine()
+      local t = nested(1000)
+      local msg = errof(go.thread, function() end, t)
+      assert.is_true(has(msg, "cannot copy a value nested more than 200 levels deep"), msg)
+      assert.equal(1000, depth(t))  -- untouched
+      settle()
+      assert.equal(before, go.numgoroutine())
+    end)
+
+    it("raises the nesting error from send on a shared channel, losing nothing #thread",
+       function()
+      local ch = go.chan(1)
+      go.thread(function() end, ch):join()
+      local msg = errof(ch.send, ch, nested(250))
+      assert.is_true(has(msg, "cannot copy a value nested more than 200 levels deep"), msg)
+      assert.equal(0, ch:len())
+      ch:send(nested(100))
+      assert.equal(100, depth((ch:recv())))
+    end)
+
+    it("counts functions' upvalues as nesting #thread", function()
+      local f = function() return 0 end
+      for _ = 1, 300 do
+        local g = f
+        f = function() return g() + 1 end
+      end
+      local msg = errof(go.thread, f)
+      assert.is_true(has(msg, "cannot copy a value nested more than 200 levels deep"), msg)
+    end)
+
+    it("does not count a cycle as nesting #thread", function()
+      local t = {}
+      t[1] = t
+      local ok = go.thread(function(x) return x[1][1][1] == x end, t):join()
+      assert.is_true(ok)
+    end)
+  end)
+end)
