@@ -39,6 +39,7 @@ static void chan_destroy (gch_Ref *r) {
   if (c->ref.shared) gch_chan_freering(c);  /* local values are Lua's */
   free(c->ring);
   gch_ref_freelock(r);
+  __atomic_sub_fetch(&gch_nchans, 1, __ATOMIC_RELAXED);
   free(c);
 }
 
@@ -58,6 +59,7 @@ static gch_Chan *chan_alloc (lua_State *L, lua_Integer cap) {
   c->cap = cap;
   c->ref.refs = 1;
   c->ref.kind = &chan_kind;
+  __atomic_add_fetch(&gch_nchans, 1, __ATOMIC_RELAXED);
   return c;
 }
 

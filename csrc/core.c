@@ -67,6 +67,7 @@ GCH_API int luaopen_gochan_core (lua_State *L) {
   gchL_sync_open(L);
   gchL_copy_open(L);
   gchL_thread_open(L);
+  gchL_debug_open(L);
   gchL_chanshared_open(L);
   lua_pushliteral(L, GCH_VERSION);
   lua_setfield(L, GCH_IDX_MODULE, "_VERSION");

@@ -189,7 +189,10 @@ struct gch_Timer {
   unsigned char global;     /* fired by the timer thread, not by S */
 };
 
-/* Goroutine states. */
+/* Goroutine states, written with relaxed atomics: go.debug reads them
+   from other threads. */
+#define setstatus(g,s)  __atomic_store_n(&(g)->status, (s), __ATOMIC_RELAXED)
+#define setreason(g,r)  __atomic_store_n(&(g)->waitreason, (r), __ATOMIC_RELAXED)
 #define GCH_GRUNNABLE 0   /* in the run queue */
 #define GCH_GRUNNING  1   /* being resumed, or the main goroutine running */
 #define GCH_GWAITING  2   /* parked or blocked inline */
@@ -246,6 +249,7 @@ typedef struct gch_Family {
   long inflight;            /* atomic: wake-ups of another member under way */
   int nbusy;                /* go.threads outside a scheduler (atomic writes) */
   int ntimers;              /* armed timers of the timer thread */
+  int nexttid;              /* thread number of the next member */
 } gch_Family;
 
 /*
@@ -275,6 +279,8 @@ struct gch_Sched {
   int hasinbox;             /* atomic hint: inbox not empty */
   int idle, stuck;          /* waiting in the kernel; with no timer (fam->mu) */
   struct gch_Thread *thread;/* the go.thread this state runs, or NULL */
+  pthread_mutex_t glock;    /* guards the 'all' list (go.debug reads it) */
+  int tid;                  /* thread number in the family: 0 for the main state */
   int isthread;             /* the state of a go.thread */
   unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
@@ -390,6 +396,7 @@ void gchL_timer_reserve (lua_State *L, gch_Sched *S);
 void gchL_timer_run (lua_State *L, gch_Sched *S);
 double gch_timer_next (gch_Sched *S);
 void gchL_timer_globalize (lua_State *L, gch_Timer *t);
+int gch_timer_nglobal (void);
 void gchL_timer_open (lua_State *L);
 extern const char gch_timertag;
 
@@ -411,6 +418,13 @@ void gchL_pushproxy (lua_State *L, gch_Ref *r, int dir);
 void gch_ref_freelock (gch_Ref *r);
 void gch_mutex_init (pthread_mutex_t *mu);
 gch_Box *gchL_testanybox (lua_State *L, int arg);
+
+/* ---- debug.c ---- */
+#define GCH_REPORT_LINES 0   /* the deadlock error: a line per goroutine */
+#define GCH_REPORT_DUMP  1   /* go.debug.dump: Go's style */
+void gchL_pushreport (lua_State *L, gch_Sched *S, gch_G *current, int style);
+void gchL_debug_open (lua_State *L);
+extern long gch_nchans, gch_nshared;                 /* live, process-wide */
 
 /* ---- select.c ---- */
 void gchL_select_open (lua_State *L);

@@ -119,17 +119,23 @@ static void livedelta (gch_Sched *S, int d) {
   __atomic_add_fetch(&S->fam->ngoroutines, d, __ATOMIC_RELAXED);
 }
 
+/* the list of live goroutines changes under S->glock: go.debug reads it
+   from other threads */
 static void all_link (gch_Sched *S, gch_G *g) {
+  pthread_mutex_lock(&S->glock);
   g->prev = S->all.prev;
   g->next = &S->all;
   S->all.prev->next = g;
   S->all.prev = g;
+  pthread_mutex_unlock(&S->glock);
 }
 
 static void all_unlink (gch_G *g) {
+  pthread_mutex_lock(&g->S->glock);
   g->prev->next = g->next;
   g->next->prev = g->prev;
   g->prev = g->next = NULL;
+  pthread_mutex_unlock(&g->S->glock);
 }
 
 /* auxdropwaiters: withdraw every waiter and the sleep timer of 'g'. */
@@ -153,7 +159,7 @@ static void auxlose (gch_Sched *S, gch_G *g) {
   livedelta(S, -1);
   S->nlost++;  /* still takes a run queue slot */
   if (g->status != GCH_GRUNNABLE) {  /* not in the run queue yet */
-    g->status = GCH_GRUNNABLE;
+    setstatus(g, GCH_GRUNNABLE);
     runq_push(S, g);
   }
 }
@@ -208,7 +214,7 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
 static void auxrecycle (lua_State *L, gch_Sched *S, gch_G *g) {
   all_unlink(g);
   livedelta(S, -1);
-  g->status = GCH_GDEAD;
+  setstatus(g, GCH_GDEAD);
   if (S->nfree < POOL_MAX && lua_status(g->co) == LUA_OK) {
     lua_settop(g->co, 0);
     g->next = S->free;
@@ -311,7 +317,7 @@ static int runone (lua_State *L, gch_Sched *S) {
     return 1;
   }
   S->current = g;
-  g->status = GCH_GRUNNING;
+  setstatus(g, GCH_GRUNNING);
   g->resumed = 1;
   st = lua_resume(g->co, L, g->nargs < 0 ? 0 : g->nargs, &nres);
   g->resumed = 0;
@@ -321,7 +327,7 @@ static int runone (lua_State *L, gch_Sched *S) {
     if (g->parking) g->parking = 0;  /* parked: a waker will ready it */
     else {  /* go.yield or a bare coroutine.yield */
       lua_pop(g->co, nres);
-      g->status = GCH_GRUNNABLE;
+      setstatus(g, GCH_GRUNNABLE);
       runq_push(S, g);
     }
   }
@@ -345,7 +351,7 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
       g->woken = 1;
       return;
     }
-    g->status = GCH_GRUNNABLE;
+    setstatus(g, GCH_GRUNNABLE);
     runq_push(S, g);
     return;
   }
@@ -549,11 +555,11 @@ static int sched_waitall (lua_State *L) {
     if (runone(L, S)) continue;
     if (S->timers.n > 0) gchL_timer_run(L, S);
     if (S->rqlen > 0) continue;
-    g->status = GCH_GWAITING;
-    g->waitreason = "thread join";
+    setstatus(g, GCH_GWAITING);
+    setreason(g, "thread join");
     g->blockL = L;
     if (!auxidle(L, S)) gchL_raise(L, S, GCH_DEADLOCK);
-    g->status = GCH_GRUNNING;
+    setstatus(g, GCH_GRUNNING);
     if (S->timers.n > 0) gchL_timer_run(L, S);
   }
   if (pendingerror(S, g)) gchL_raise(L, S, GCH_GOERROR);
@@ -589,8 +595,8 @@ gch_G *gchL_current (lua_State *L, gch_Sched *S) {
 */
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k) {
-  g->status = GCH_GWAITING;
-  g->waitreason = reason;
+  setstatus(g, GCH_GWAITING);
+  setreason(g, reason);
   g->blockL = L;
   if (g->resumed && L == g->co && lua_isyieldable(L)) {
     g->parking = 1;
@@ -598,7 +604,7 @@ int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
     return lua_yieldk(L, 0, (lua_KContext)g, k);
   }
   g->waitstatus = waitinline(L, S, g);
-  g->status = GCH_GRUNNING;
+  setstatus(g, GCH_GRUNNING);
   return k(L, LUA_OK, (lua_KContext)g);
 }
 
@@ -624,83 +630,6 @@ int gchL_waitstatus (lua_State *L, gch_G *g) {
 ** =======================================================
 */
 
-/*
-** Deadlock report: one line per live goroutine of every state of the
-** family, "goroutine N [reason]: file:line", ours first. It is built in C
-** memory under the family lock (the other states are stuck, so their
-** goroutines cannot change; their Lua stacks are only read), then pushed.
-*/
-typedef struct Report {
-  char *p;
-  size_t len, cap;
-} Report;
-
-static void addf (Report *r, const char *fmt, ...) {
-  va_list ap;
-  int n;
-  for (;;) {
-    va_start(ap, fmt);
-    n = vsnprintf(r->p ? r->p + r->len : NULL, r->p ? r->cap - r->len : 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) return;
-    if (r->p != NULL && (size_t)n < r->cap - r->len) {
-      r->len += (size_t)n;
-      return;
-    }
-    else {
-      size_t cap = r->cap ? r->cap * 2 : 256;
-      char *q;
-      while (cap - r->len <= (size_t)n) cap *= 2;
-      if ((q = (char *)realloc(r->p, cap)) == NULL) return;  /* report cut */
-      r->p = q;
-      r->cap = cap;
-    }
-  }
-}
-
-/* addwhere: "file:line" of the innermost Lua frame of 'co' */
-static void addwhere (Report *r, lua_State *co) {
-  lua_Debug ar;
-  int level;
-  for (level = 0; lua_getstack(co, level, &ar); level++) {
-    lua_getinfo(co, "Sl", &ar);
-    if (ar.currentline > 0) {
-      addf(r, "%s:%d", ar.short_src, ar.currentline);
-      return;
-    }
-  }
-  addf(r, "?");
-}
-
-/* addlines: the goroutines of S; 'current' raises the error */
-static void addlines (Report *r, gch_Sched *S, gch_G *current) {
-  gch_G *g;
-  for (g = S->all.next; g != &S->all; g = g->next) {
-    /* the goroutine raising the error is still blocked in its call */
-    int blocked = g->status == GCH_GWAITING || g == current;
-    const char *what = blocked ? g->waitreason
-                     : g->status == GCH_GRUNNABLE ? "runnable" : "running";
-    addf(r, "\ngoroutine %lld [%s]", (long long)g->id, what ? what : "?");
-    if (S->isthread) addf(r, " (thread)");
-    addf(r, ": ");
-    if (blocked || g->nargs < 0) addwhere(r, blocked ? g->blockL : g->co);
-  }
-}
-
-/* auxdeadlock: push the goroutine lines of the whole family. */
-static void auxdeadlock (lua_State *L, gch_Sched *S) {
-  gch_Family *F = S->fam;
-  Report r = {NULL, 0, 0};
-  gch_Sched *o;
-  addlines(&r, S, S->current);
-  pthread_mutex_lock(&F->mu);
-  for (o = F->first; o != NULL; o = o->fnext)
-    if (o != S) addlines(&r, o, NULL);
-  pthread_mutex_unlock(&F->mu);
-  lua_pushlstring(L, r.p ? r.p : "", r.len);
-  free(r.p);
-}
-
 int gchL_raise (lua_State *L, gch_Sched *S, int code) {
   switch (code) {
     case GCH_CLOSED:
@@ -716,7 +645,7 @@ int gchL_raise (lua_State *L, gch_Sched *S, int code) {
             (LUAI_UACINT)stuck->id);
       luaL_where(L, 1);
       lua_pushliteral(L, "all goroutines are asleep - deadlock!");
-      auxdeadlock(L, S);
+      gchL_pushreport(L, S, S->current, GCH_REPORT_LINES);
       lua_concat(L, 3);
       if (S->current != &S->main) {
         /* found by a goroutine blocked inline: auxcapture passes this very
@@ -774,7 +703,7 @@ lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n) {
   lua_xmove(L, g->co, n);  /* f and its arguments */
   g->nargs = n - 1;
   g->id = newid();
-  g->status = GCH_GRUNNABLE;
+  setstatus(g, GCH_GRUNNABLE);
   all_link(S, g);
   livedelta(S, 1);
   runq_push(S, g);
@@ -876,6 +805,7 @@ static int sched_gc (lua_State *L) {
   S->timers.cap = 0;
   if (S->wakefd >= 0) close(S->wakefd);
   S->wakefd = -1;
+  pthread_mutex_destroy(&S->glock);
   lua_getiuservalue(L, 1, 2);
   while (S->errhead != S->errtail) {
     lua_rawgeti(L, -1, (lua_Integer)++S->errhead);
@@ -946,7 +876,8 @@ static void joinfamily (gch_Sched *S, gch_Family *F, int isroot) {
   pthread_mutex_lock(&F->mu);
   F->refs++;
   __atomic_add_fetch(&F->nsched, 1, __ATOMIC_RELAXED);
-  if (!isroot) __atomic_sub_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);  /* a go.thread's state: now inside a scheduler */
+  if (!isroot) __atomic_sub_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
+  S->tid = F->nexttid++;  /* a go.thread's state: now inside a scheduler */
   S->fnext = F->first;
   F->first = S;
   if (isroot) F->root = S;
@@ -966,6 +897,7 @@ void gchL_sched_new (lua_State *L) {
   S = (gch_Sched *)lua_newuserdatauv(L, sizeof(*S), 2);
   memset(S, 0, sizeof(*S));
   S->all.prev = S->all.next = &S->all;  /* before __gc can see it */
+  pthread_mutex_init(&S->glock, NULL);
   S->wakefd = -1;
   if (luaL_newmetatable(L, GCH_SCHED_T)) {
     lua_pushcfunction(L, sched_gc);

@@ -49,6 +49,7 @@ void gchL_share (lua_State *L, gch_Ref *r, int box) {
     gch_mutex_init(&r->lock);
     r->mu = &r->lock;
     r->shared = 1;  /* from now on: atomic count, locked state */
+    __atomic_add_fetch(&gch_nshared, 1, __ATOMIC_RELAXED);
     if (r->kind->shared != NULL) r->kind->shared(L, r);
   }
   pushcache(L);
@@ -96,6 +97,7 @@ void gch_ref_freelock (gch_Ref *r) {
   if (r->mu != NULL) {
     pthread_mutex_destroy(r->mu);
     r->mu = NULL;
+    __atomic_sub_fetch(&gch_nshared, 1, __ATOMIC_RELAXED);
   }
 }
 

@@ -211,6 +211,7 @@ static int thread_new (lua_State *L) {
   gch_mutex_init(&t->ref.lock);
   t->ref.mu = &t->ref.lock;
   t->ref.shared = 1;
+  __atomic_add_fetch(&gch_nshared, 1, __ATOMIC_RELAXED);
   t->start = m;
   b->p = t;  /* from here __gc releases the box's reference */
   t->path = dupstr(path ? path : "");

@@ -249,6 +249,15 @@ void gchL_timer_globalize (lua_State *L, gch_Timer *t) {
   if (!ok) luaL_error(L, "cannot start the timer thread");
 }
 
+/* gch_timer_nglobal: timers armed in the timer thread (go.debug.stats) */
+int gch_timer_nglobal (void) {
+  int n;
+  pthread_mutex_lock(&tmu);
+  n = theap.n;
+  pthread_mutex_unlock(&tmu);
+  return n;
+}
+
 /*
 ** gch_timer_cancel: disarm 't' if armed; true if it was. Drops the heap's
 ** reference, which may free 't' (never a sleep timer).

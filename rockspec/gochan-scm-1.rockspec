@@ -31,6 +31,7 @@ build = {
         "csrc/chanshared.c",
         "csrc/copy.c",
         "csrc/core.c",
+        "csrc/debug.c",
         "csrc/sched.c",
         "csrc/select.c",
         "csrc/shared.c",

@@ -29,6 +29,8 @@ local gochan = {
   timer = core.timer,
   ticker = core.ticker,
   after_func = core.after_func,
+  -- looking at goroutines
+  debug = core.debug,
   -- durations in seconds, so that code reads like Go: 300 * go.millisecond
   nanosecond = 1e-9,
   microsecond = 1e-6,
