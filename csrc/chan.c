@@ -345,6 +345,13 @@ static int chan_send_k (lua_State *L, int status, lua_KContext ctx) {
   return 0;
 }
 
+static int chan_send (lua_State *L);
+
+static int chan_send_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return chan_send(L);
+}
+
 static int chan_send (lua_State *L) {
   gch_ChanBox *b = checksend(L);
   gch_Chan *c = b->c;
@@ -352,6 +359,7 @@ static int chan_send (lua_State *L) {
   gch_G *g;
   int st;
   if (l_unlikely(lua_gettop(L) < 2)) luaL_checkany(L, 2);  /* send(nil) is fine */
+  gchL_schedpoint(L, S, chan_send_again);
   if (l_unlikely(c->ref.shared)) return gchL_chan_shsendop(L, b, chan_send_k);
   st = gchL_chan_trysend(L, S, c, 1, 2);
   if (st == GCH_OK) return 0;
@@ -397,8 +405,17 @@ static int auxrecv (lua_State *L, gch_ChanBox *b, lua_KFunction k) {
   return gchL_park(L, b->S, g, "chan receive", k);
 }
 
+static int chan_recv (lua_State *L);
+
+static int chan_recv_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return chan_recv(L);
+}
+
 static int chan_recv (lua_State *L) {
-  return auxrecv(L, checkrecv(L), chan_recv_k);
+  gch_ChanBox *b = checkrecv(L);
+  gchL_schedpoint(L, b->S, chan_recv_again);
+  return auxrecv(L, b, chan_recv_k);
 }
 
 /* iterator of ch:range(): one receive, ends the loop once closed */
@@ -408,8 +425,17 @@ static int chan_next_k (lua_State *L, int status, lua_KContext ctx) {
   return 1;
 }
 
+static int chan_next (lua_State *L);
+
+static int chan_next_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return chan_next(L);
+}
+
 static int chan_next (lua_State *L) {
-  if (auxrecv(L, checkrecv(L), chan_next_k) == 2) lua_pop(L, 1);
+  gch_ChanBox *b = checkrecv(L);
+  gchL_schedpoint(L, b->S, chan_next_again);
+  if (auxrecv(L, b, chan_next_k) == 2) lua_pop(L, 1);
   return 1;
 }
 

@@ -284,6 +284,7 @@ struct gch_Sched {
   int isthread;             /* the state of a go.thread */
   unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
+  int chaos;                /* GOCHAN_SCHED_SEED: randomized scheduling */
 };
 
 /*
@@ -350,6 +351,10 @@ int gch_sched_alive (gch_G *g);
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k);
 gch_G *gchL_current (lua_State *L, gch_Sched *S);     /* reserves stack */
+int gchL_chaos (lua_State *L, gch_Sched *S);
+/* at a scheduling point of an operation 'k' can restart */
+#define gchL_schedpoint(L,S,k) \
+  if (l_unlikely((S)->chaos) && gchL_chaos(L, S)) return lua_yieldk(L, 0, 0, k)
 int gchL_waitstatus (lua_State *L, gch_G *g);
 int gchL_iscallable (lua_State *L, int i);
 uint64_t gch_sched_rand (gch_Sched *S);

@@ -308,6 +308,12 @@ static int runone (lua_State *L, gch_Sched *S) {
   gch_G *g, *saved = S->current;
   int st, nres;
   if (S->rqlen == 0) return 0;
+  if (l_unlikely(S->chaos) && S->rqlen > 1) {  /* a random one goes first */
+    size_t k = (S->rqhead + gch_sched_rand(S) % S->rqlen) & (S->rqcap - 1);
+    gch_G *t = S->runq[k];
+    S->runq[k] = S->runq[S->rqhead];
+    S->runq[S->rqhead] = t;
+  }
   g = runq_pop(S);
   if (g->nargs < 0 && lua_status(g->co) != LUA_YIELD)
     auxlose(S, g);  /* user code resumed or closed it while it was queued */
@@ -570,6 +576,24 @@ static int sched_waitall (lua_State *L) {
 void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t) {
   gch_Sched *S = gchL_schedof(L);
   if (S != NULL) S->thread = t;
+}
+
+/*
+** gchL_chaos: GOCHAN_SCHED_SEED is set: at a scheduling point, now and
+** then let others run first. In a goroutine that can yield, true tells
+** the caller to yield and retry the operation (it is put at the back of
+** the run queue); elsewhere a few runnable goroutines run inline.
+*/
+int gchL_chaos (lua_State *L, gch_Sched *S) {
+  gch_G *g = S->current;
+  uint64_t r = gch_sched_rand(S);
+  if ((r & 3) != 0 || S->closing) return 0;
+  if (g->resumed && L == g->co && lua_isyieldable(L)) return 1;
+  if (lua_checkstack(L, 6)) {
+    int n = (int)((r >> 2) % 3);
+    while (n-- > 0 && runone(L, S)) {}
+  }
+  return 0;
 }
 
 /*
@@ -927,6 +951,13 @@ void gchL_sched_new (lua_State *L) {
   all_link(S, &S->main);
   S->current = &S->main;
   S->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)S ^ 0x9E3779B97F4A7C15ULL;
+  {
+    const char *seed = getenv("GOCHAN_SCHED_SEED");  /* reproducible chaos */
+    if (seed != NULL && *seed != '\0') {
+      S->chaos = 1;
+      S->rng = (uint64_t)strtoull(seed, NULL, 10) * 0x9E3779B97F4A7C15ULL + 1;
+    }
+  }
   if (S->rng == 0) S->rng = 1;
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &gch_famkey) == LUA_TLIGHTUSERDATA) {
     S->isthread = 1;

@@ -287,6 +287,13 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
   return dispatch(L, i, 0);
 }
 
+static int select_select (lua_State *L);
+
+static int select_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return select_select(L);
+}
+
 /* go.select(cases) -> handler results, or i, v, ok */
 static int select_select (lua_State *L) {
   gch_Sched *S = gchL_sched(L);
@@ -306,6 +313,7 @@ static int select_select (lua_State *L) {
       !gchL_iscallable(L, DEFAULT_IDX))
     luaL_argerror(L, 1, "'default' must be a function or true");
   luaL_checkstack(L, 3 * n + 8, "too many select cases");
+  gchL_schedpoint(L, S, select_again);
   for (i = 1; i <= n; i++)  /* pass 1: check and lay out every case */
     if (auxlayout(L, i, S) != NULL) live++;
   g = gchL_current(L, S);

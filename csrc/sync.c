@@ -281,11 +281,27 @@ static int auxadd (lua_State *L, lua_Integer delta) {
   return 0;
 }
 
+static int wg_add (lua_State *L);
+static int wg_done (lua_State *L);
+
+static int wg_add_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return wg_add(L);
+}
+
+static int wg_done_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return wg_done(L);
+}
+
 static int wg_add (lua_State *L) {
-  return auxadd(L, luaL_checkinteger(L, 2));
+  lua_Integer n = luaL_checkinteger(L, 2);
+  gchL_schedpoint(L, checkbox(L, &wg_kind)->S, wg_add_again);
+  return auxadd(L, n);
 }
 
 static int wg_done (lua_State *L) {
+  gchL_schedpoint(L, checkbox(L, &wg_kind)->S, wg_done_again);
   return auxadd(L, -1);
 }
 
@@ -337,11 +353,19 @@ static int trylock (Mutex *mu) {
   return got;
 }
 
+static int mutex_lock (lua_State *L);
+
+static int mutex_lock_again (lua_State *L, int status, lua_KContext ctx) {
+  (void)status; (void)ctx;
+  return mutex_lock(L);
+}
+
 /* mu:lock() -> guard (usable with <close>) */
 static int mutex_lock (lua_State *L) {
   gch_Box *b = checkbox(L, &mutex_kind);
   Mutex *mu = (Mutex *)b->p;
   gch_G *g;
+  gchL_schedpoint(L, b->S, mutex_lock_again);
   if (!mu->ref.shared && !mu->locked) {  /* fast path of a local mutex */
     mu->locked = 1;
     return pushguard(L, 1);
