@@ -126,10 +126,36 @@ static int writer (lua_State *L, const void *p, size_t n, void *ud) {
 */
 static const char libnameskey = 0;
 
+/*
+** loadedsig: a signature of package.loaded (the addresses of its values):
+** the map is rebuilt when a module was loaded, replaced or dropped (busted
+** reloads modules between spec files, for one).
+*/
+static lua_Integer loadedsig (lua_State *L) {
+  uintptr_t sig = 0;
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {
+    sig = sig * 31 + (uintptr_t)lua_topointer(L, -1);
+    lua_pop(L, 1);
+  }
+  lua_pop(L, 1);
+  return (lua_Integer)sig;
+}
+
 static void libnames (lua_State *L) {
-  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &libnameskey) == LUA_TTABLE) return;
+  lua_Integer sig = loadedsig(L);
+  if (lua_rawgetp(L, LUA_REGISTRYINDEX, &libnameskey) == LUA_TTABLE) {
+    if (lua_rawgeti(L, -1, 0) == LUA_TNUMBER && lua_tointeger(L, -1) == sig) {
+      lua_pop(L, 1);
+      return;
+    }
+    lua_pop(L, 1);
+  }
   lua_pop(L, 1);
   lua_newtable(L);
+  lua_pushinteger(L, sig);
+  lua_rawseti(L, -2, 0);  /* the signature it was built for */
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_pushnil(L);
   while (lua_next(L, -2)) {  /* names, loaded, modname, module */
