@@ -7,7 +7,7 @@
 --   backticks: `go.chan([n])`, `ch:send(v)`, `t.C`, `#ch`, `tostring(ch)`,
 --   `ch == other`, `local ch <close> = go.chan()`, `go(f, ...)`;
 -- - a method's receiver names its type (ch, wg, mu, rw, once, cond, guard,
---   t, tk);
+--   t, tk, th);
 -- - the rows of the table under "## Error texts" hold the exact texts, with
 --   placeholders in angle brackets.
 local go = require "gochan"
@@ -18,7 +18,7 @@ local CSRC = { "chan", "core", "sched", "select", "sync", "timer" }  -- at least
 -- receiver name in a signature -> kind of object
 local RECEIVERS = {
   ch = "chan", wg = "waitgroup", mu = "mutex", rw = "rwmutex", once = "once",
-  cond = "cond", guard = "guard", t = "timer", tk = "ticker",
+  cond = "cond", guard = "guard", t = "timer", tk = "ticker", th = "thread",
 }
 
 -- metatable entries that are machinery, not API
@@ -150,11 +150,13 @@ local function objects()
   local objs = {
     chan = go.chan(), waitgroup = go.waitgroup(), mutex = mu, rwmutex = go.rwmutex(),
     once = go.once(), cond = go.cond(go.mutex()), guard = mu:lock(), timer = t, ticker = tk,
+    thread = go.thread(function() end),
   }
   return objs, function()
     mu:unlock()
     t:stop()
     tk:stop()
+    objs.thread:join()
   end
 end
 
@@ -211,7 +213,7 @@ end
 
 -- normal: a text with placeholders and format specifiers made comparable.
 local function normalc(text)
-  text = text:gsub("%%%%", "\0"):gsub("%%[%-%d%.]*[dIsfcpU]", "<>"):gsub("%z", "%%")
+  text = text:gsub("%%%%", "\0"):gsub("%%[%-%d%.]*[hljzt]*[dIsfcpUu]", "<>"):gsub("%z", "%%")
   return (text:gsub("^%s+", ""):gsub("%s+$", ""))
 end
 
@@ -308,7 +310,8 @@ describe("docs/api.md", function()
   end)
 
   describe("methods, fields and operators", function()
-    local kinds = { "chan", "waitgroup", "mutex", "rwmutex", "once", "cond", "guard", "timer", "ticker" }
+    local kinds = { "chan", "waitgroup", "mutex", "rwmutex", "once", "cond", "guard", "timer", "ticker",
+                    "thread" }
 
     for _, kind in ipairs(kinds) do
       it("of " .. kind .. " objects match the code", function()
@@ -386,6 +389,7 @@ describe("docs/api.md", function()
     it("compares formats with placeholders", function()
       assert.equal(normalc("\ngoroutine %I [%s]: "), normaldoc("goroutine <N> [<reason>]: "))
       assert.equal(normalc("100%% %d"), "100% <>")
+      assert.equal(normalc("goroutine %lld (thread %d)"), normaldoc("goroutine <N> (thread <T>)"))
     end)
   end)
 end)
