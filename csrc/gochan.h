@@ -342,6 +342,7 @@ void gch_sched_remote (gch_Sched *self, gch_G *g);
 gch_Family *gch_family_new (void);
 void gch_family_threadstart (gch_Family *F);
 void gch_family_threadend (gch_Family *F);
+void gch_family_threaddone (gch_Family *F);
 void gch_family_timer (gch_Family *F, int delta);
 void gchL_sched_ofthread (lua_State *L, struct gch_Thread *t);
 void gchL_thread_open (lua_State *L);

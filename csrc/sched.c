@@ -803,7 +803,9 @@ static int sched_gc (lua_State *L) {
       }
     __atomic_sub_fetch(&F->nsched, 1, __ATOMIC_RELAXED);
     if (F->root == S) F->root = NULL;
-    __atomic_sub_fetch(&F->ngoroutines, S->live + 1, __ATOMIC_RELAXED);
+    /* a thread's main goroutine counts until its thread ends */
+    __atomic_sub_fetch(&F->ngoroutines, S->live + (S->isthread ? 0 : 1),
+                       __ATOMIC_RELAXED);
     if (S != F->root && S->isthread)  /* busy until its thread ends */
       __atomic_add_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
     if (F->nsched > 0 && F->nstuck == F->nsched) wakeroot(F);
@@ -868,6 +870,13 @@ void gch_family_threadstart (gch_Family *F) {
   F->refs++;
   __atomic_add_fetch(&F->nbusy, 1, __ATOMIC_RELAXED);
   pthread_mutex_unlock(&F->mu);
+  __atomic_add_fetch(&F->ngoroutines, 1, __ATOMIC_RELAXED);  /* its main */
+}
+
+/* gch_family_threaddone: a go.thread's main goroutine has finished (it
+   stops counting before join can return) */
+void gch_family_threaddone (gch_Family *F) {
+  __atomic_sub_fetch(&F->ngoroutines, 1, __ATOMIC_RELAXED);
 }
 
 /* gch_family_threadend: its thread is done with Lua and its joiners */
@@ -907,7 +916,7 @@ static void joinfamily (gch_Sched *S, gch_Family *F, int isroot) {
   if (isroot) F->root = S;
   pthread_mutex_unlock(&F->mu);
   S->fam = F;
-  __atomic_add_fetch(&F->ngoroutines, 1, __ATOMIC_RELAXED);
+  if (isroot) __atomic_add_fetch(&F->ngoroutines, 1, __ATOMIC_RELAXED);
 }
 
 /*

@@ -146,6 +146,7 @@ static void *thread_main (void *arg) {
     if (lua_pcall(L, 1, 0, 0) != LUA_OK) seterror(t, L);
     lua_close(L);  /* its scheduler leaves the family */
   }
+  gch_family_threaddone(F);
   pthread_mutex_lock(t->ref.mu);
   t->done = 1;
   while ((w = t->joiners.first) != NULL) {
@@ -230,6 +231,7 @@ static int thread_new (lua_State *L) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   pthread_attr_destroy(&attr);
   if (err != 0) {
+    gch_family_threaddone(t->fam);
     gch_family_threadend(t->fam);
     t->ref.refs = 1;
     return luaL_error(L, "cannot create thread");
