@@ -143,6 +143,21 @@ static lua_Integer loadedsig (lua_State *L) {
   return (lua_Integer)sig;
 }
 
+/*
+** islibrary: values of these modules cross by name (API.md: the standard
+** libraries and gochan); a user's own module is data, copied like any.
+*/
+static int islibrary (const char *mod) {
+  static const char *const libs[] = {
+    "_G", "string", "table", "math", "io", "os", "coroutine", "utf8",
+    "debug", "package", "gochan", "gochan.core", NULL
+  };
+  int i;
+  for (i = 0; libs[i] != NULL; i++)
+    if (strcmp(mod, libs[i]) == 0) return 1;
+  return 0;
+}
+
 static void libnames (lua_State *L) {
   lua_Integer sig = loadedsig(L);
   if (lua_rawgetp(L, LUA_REGISTRYINDEX, &libnameskey) == LUA_TTABLE) {
@@ -159,7 +174,8 @@ static void libnames (lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_pushnil(L);
   while (lua_next(L, -2)) {  /* names, loaded, modname, module */
-    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE) {
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE &&
+        islibrary(lua_tostring(L, -2))) {
       const char *mod = lua_tostring(L, -2);
       lua_pushvalue(L, -1);
       lua_pushvalue(L, -3);
