@@ -31,12 +31,16 @@ local carriers = {
         outbox:send(res.n)
         for i = 1, res.n do outbox:send(res[i]) end
       end)
-      local n = select("#", ...)
-      inbox:send(n)
-      for i = 1, n do inbox:send((select(i, ...))) end
-      local res = { n = outbox:recv() }
-      for i = 1, res.n do res[i] = outbox:recv() end
-      th:join()
+      local args = table.pack(...)
+      local ok, res = pcall(function()
+        inbox:send(args.n)
+        for i = 1, args.n do inbox:send(args[i]) end
+        local r = { n = outbox:recv() }
+        for i = 1, r.n do r[i] = outbox:recv() end
+        return r
+      end)
+      th:join()  -- if the thread failed, its error tells more than ours
+      if not ok then error(res, 0) end
       return table.unpack(res, 1, res.n)
     end,
   },
@@ -380,6 +384,33 @@ describe("values crossing into another Lua state", function()
           assert.is_true(b)
           assert.is_true(c)
           assert.is_true(d)
+        end)
+
+        it("arrive as the target's own table.insert and string.format when other " ..
+           "modules re-export them (as Penlight's pl.List.push) #thread", function()
+          -- many such modules, so that one of them comes before 'table' and
+          -- 'string' in a traversal of package.loaded
+          for i = 1, 50 do
+            package.loaded["gochan_copy_spec.alias" .. i] = { push = table.insert,
+                                                              fmt = string.format }
+          end
+          local ok, a, b = pcall(there, function(ins, fmt)
+            return ins == table.insert, fmt == string.format
+          end, table.insert, string.format)
+          for i = 1, 50 do package.loaded["gochan_copy_spec.alias" .. i] = nil end
+          assert.is_true(ok, a)
+          assert.is_true(a)
+          assert.is_true(b)
+        end)
+
+        it("cross when they come from a module whose name has a dot #thread", function()
+          local support = require "spec.support"  -- loadable in both states
+          local ok, a, b = pcall(there, function(f, m)
+            return type(f), type(m.run_lua)
+          end, support.run, support)
+          assert.is_true(ok, a)
+          assert.equal("function", a)
+          assert.equal("function", b)
         end)
 
         it("come back as this state's own #thread", function()
