@@ -9,11 +9,15 @@ local go = require "gochan"
 
 local LUA = os.getenv("LUA") or "lua5.4"
 local ROOT = os.getenv("PWD") or "."
+-- the Makefile's sanitizer runs build into build/asan, build/tsan
+local BUILDDIR = os.getenv("GOCHAN_BUILDDIR") or "build"
+local SANITIZED = BUILDDIR:find("san") ~= nil
 
 --- fresh(src [, opts]): run Lua source in a new process under `timeout`
--- (opts.timeout seconds, default 20), stdin from opts.stdin (a shell
--- command) or /dev/null; returns its combined output and exit code (124
--- or 137 when it had to be killed).
+-- (opts.timeout seconds, default 20; five times that in sanitizer runs),
+-- stdin from opts.stdin (a shell command) or /dev/null, the interpreter
+-- run under opts.wrap (a command prefix: valgrind) if given; returns the
+-- combined output and exit code (124 or 137 when it had to be killed).
 local function fresh(src, opts)
   opts = opts or {}
   local path = os.tmpname()
@@ -21,12 +25,13 @@ local function fresh(src, opts)
   f:write(string.format(
     "package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
     ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;",
-    ROOT .. "/build/?.so;"))
+    ROOT .. "/" .. BUILDDIR .. "/?.so;"))
   f:write(src)
   f:close()
-  local cmd = string.format("%stimeout -k 5 %d %s %s %s 2>&1; echo \"EXIT:$?\"",
+  local cmd = string.format("%stimeout -k 5 %d %s%s %s %s 2>&1; echo \"EXIT:$?\"",
     opts.stdin and ("(" .. opts.stdin .. ") | ") or "",
-    opts.timeout or 20, LUA, path, opts.stdin and "" or "</dev/null")
+    (opts.timeout or 20) * (SANITIZED and 5 or 1), opts.wrap and (opts.wrap .. " ") or "",
+    LUA, path, opts.stdin and "" or "</dev/null")
   local p = assert(io.popen(cmd))
   local out = p:read("a")
   p:close()
@@ -156,6 +161,31 @@ describe("th:join()", function()
     assert.same(a, b)
     assert.same({ n = 3, 7, { k = "v" }, 2.5 }, a)
     assert.equal("integer", math.type(b[1]))
+  end)
+
+  it("returns 5,000 results, and the thread gets 5,000 arguments #thread", function()
+    local args = {}
+    for i = 1, 5000 do args[i] = i end
+    local r = table.pack(go.thread(function(...)
+      local n = select("#", ...)
+      return n, ...
+    end, table.unpack(args)):join())
+    assert.equal(5001, r.n)
+    assert.equal(5000, r[1])
+    assert.equal(5000, r[5001])
+  end)
+
+  it("waits while the thread's goroutine waits on main, then returns #thread", function()
+    local ch = go.chan()
+    local th = go.thread(function()
+      go(function() ch:recv() end)  -- f returns; this one still waits
+      return "f done"
+    end)
+    go(function()
+      go.sleep(0.02)
+      ch:send(1)  -- wakes a goroutine of a thread that is past f
+    end)
+    assert.equal("f done", th:join())
   end)
 
   it("raises f's error with the thread's traceback #thread", function()
@@ -367,6 +397,48 @@ describe("channels across threads", function()
     assert.is_true(sent)
   end)
 
+  it("become shared under a parked receiver, which a thread then wakes #thread", function()
+    local ch, got = go.chan(), go.chan(1)
+    go(function() got:send({ ch:recv() }) end)
+    go.yield()  -- parked while ch is local
+    go.thread(function() ch:send({ "from the thread" }) end):join()
+    local r = got:recv()
+    assert.equal("from the thread", r[1][1])
+    assert.is_true(r[2])
+  end)
+
+  it("become shared under a parked select, which a thread then wakes #thread", function()
+    local a, b, got = go.chan(), go.chan(), go.chan(1)
+    go(function()
+      go.select {
+        go.recv(a, function(v) got:send("a:" .. v) end),
+        go.recv(b, function(v) got:send("b:" .. v) end),
+      }
+    end)
+    go.yield()
+    go.thread(function() b:send("x") end):join()
+    assert.equal("b:x", got:recv())
+  end)
+
+  it("become shared under a parked select send, which a thread takes #thread", function()
+    local c, done = go.chan(), go.chan(1)
+    go(function()
+      go.select { go.send(c, { 42 }) }
+      done:send(true)
+    end)
+    go.yield()
+    assert.equal(42, go.thread(function() return c:recv()[1] end):join())
+    assert.is_true(done:recv())
+  end)
+
+  it("become shared under a parked sender, taken by its own state after #thread", function()
+    local d = go.chan()
+    go(function() d:send({ "same state" }) end)
+    go.yield()
+    go.thread(function() end, d):join()
+    assert.equal("same state", d:recv()[1])
+  end)
+
   it("stay local when a parked sender's value cannot be copied #thread", function()
     local ch = go.chan()
     local co = coroutine.create(print)
@@ -443,10 +515,12 @@ describe("channels across threads", function()
     -- one, 2 through a select on both; consumers select on both until both
     -- are closed. Count, sum and sum of squares prove every value arrived
     -- exactly once; 'cross' counts values consumed on another thread than
-    -- the one that produced them. About 2 s on a 2-core VM.
-    local out, code = fresh([[
+    -- the one that produced them. About 2 s on a 2-core VM; sanitizer
+    -- runs move a tenth of it.
+    local out, code = fresh(string.format("local TOTAL = %d\n", SANITIZED and 100000 or 1000000)
+                            .. [[
       local go = require "gochan"
-      local NTHREADS, NGO, TOTAL = 4, 100, 1000000
+      local NTHREADS, NGO = 4, 100
       local PRODUCERS = NGO // 2  -- per thread; the other half consume
       local PER = TOTAL // (NTHREADS * PRODUCERS)
       assert(PER * NTHREADS * PRODUCERS == TOTAL)
@@ -551,6 +625,28 @@ describe("channels across threads", function()
     assert.same({ { true, false }, { true, false }, { true, false } }, th:join())
   end)
 
+  it("wake 1,000 receivers of another thread when closed #thread", function()
+    local ch, ready = go.chan(), go.chan(1000)
+    local th = go.thread(function()
+      local closed, res = 0, go.chan(1000)
+      for _ = 1, 1000 do
+        go(function()
+          ready:send(true)
+          local _, ok = ch:recv()
+          res:send(ok)
+        end)
+      end
+      for _ = 1, 1000 do
+        if res:recv() == false then closed = closed + 1 end
+      end
+      return closed
+    end)
+    for _ = 1, 1000 do ready:recv() end
+    go.sleep(0.02)
+    ch:close()
+    assert.equal(1000, th:join())
+  end)
+
   it("raise 'send on closed channel' for a send after another thread closed it #thread",
      function()
     local ch = go.chan(1)
@@ -647,6 +743,18 @@ describe("shared objects", function()
     assert.is_true(eq)
   end)
 
+  it("work as table keys across messages #thread", function()
+    local ch = go.chan(2)
+    local th = go.thread(function()
+      local c = ch:recv()
+      local keyed = ch:recv()
+      return keyed[c]
+    end)
+    ch:send(ch)
+    ch:send({ [ch] = "keyed" })
+    assert.equal("keyed", th:join())
+  end)
+
   it("keep a view's direction in the thread #thread", function()
     local ch = go.chan(1)
     local r = table.pack(go.thread(function(ro, so, full)
@@ -675,6 +783,46 @@ describe("shared objects", function()
     assert.error_matches(function() ro:send(1) end, "send to receive-only channel", 1, true)
     ch:send(5)
     assert.equal(5, ro:recv())
+  end)
+end)
+
+
+describe("timers across threads", function()
+
+  it("deliver nothing on a timer channel in a thread after stop() here #thread", function()
+    local t = go.timer(0.05)
+    local th = go.thread(function(C)
+      return (go.select { go.recv(C), go.recv(go.after(0.15)) })
+    end, t.C)
+    assert.is_true(t:stop())
+    assert.equal(2, th:join())  -- the timeout, not the stopped timer
+  end)
+
+  it("deliver a reset() timer's tick to a thread, at the new time #thread", function()
+    local t = go.timer(10)
+    local th = go.thread(function(C)
+      local t0 = go.now()
+      local i = go.select { go.recv(C), go.recv(go.after(5)) }
+      return i, go.now() - t0
+    end, t.C)
+    go.sleep(0.02)
+    assert.is_true(t:reset(0.05))
+    local i, waited = th:join()
+    assert.equal(1, i)
+    assert.is_true(waited < 4, "waited " .. waited)
+  end)
+
+  it("fire go.after and go.after_func inside a thread #thread", function()
+    local i, fired = go.thread(function()
+      local out = {}
+      go.after_func(0.01, function() out[1] = "fired" end)
+      local never = go.chan()
+      local k = go.select { go.recv(never), go.recv(go.after(0.03)) }
+      go.sleep(0.02)
+      return k, out[1]
+    end):join()
+    assert.equal(2, i)
+    assert.equal("fired", fired)
   end)
 end)
 
@@ -912,7 +1060,7 @@ end)
 
 describe("process lifecycle", function()
 
-  it("leaks nothing over 1,000 threads created and joined #thread", function()
+  it("leaks nothing over 1,000 threads created and joined #thread #rss", function()
     local out, code = fresh([[
       local go = require "gochan"
       local function rss()
@@ -945,7 +1093,7 @@ describe("process lifecycle", function()
     assert.is_true(tonumber(drss) < 16 * 1024, "RSS grew by " .. drss .. " KB")
   end)
 
-  it("leaks nothing over 1,000 threads never joined #thread", function()
+  it("leaks nothing over 1,000 threads never joined #thread #rss", function()
     local out, code = fresh([[
       local go = require "gochan"
       local function rss()
@@ -977,6 +1125,40 @@ describe("process lifecycle", function()
     assert.equal("1", n, out)
     assert.is_true(tonumber(dk) < 100, "Lua heap grew by " .. dk .. " KB")
     assert.is_true(tonumber(drss) < 16 * 1024, "RSS grew by " .. drss .. " KB")
+  end)
+
+  local has_valgrind = os.execute("command -v valgrind >/dev/null 2>&1")
+  local vit = has_valgrind and it or pending
+
+  vit("is clean under valgrind: results, errors, failed copies, a thread never joined " ..
+      "#thread #valgrind", function()
+    local out, code = fresh([[
+      local go = require "gochan"
+      go.thread(function() end):join()  -- no results: an empty message
+      local ch = go.chan(4)
+      local th = go.thread(function(t)
+        ch:send(t)
+        ch:send({ t, t })
+        return t, "x", 1.5, string.rep("y", 100)
+      end, { n = 1 })
+      th:join()
+      th:join()
+      ch:recv()
+      ch:recv()
+      local bad = go.thread(function() error("raised in the thread") end)
+      assert(not pcall(bad.join, bad))
+      assert(not pcall(go.thread, function() end, coroutine.create(print)))
+      assert(not pcall(ch.send, ch, { io.stdout }))
+      local done = go.chan()
+      go.thread(function() done:send(1) end)  -- never joined
+      done:recv()
+      while go.numgoroutine() > 1 do go.sleep(0.001) end
+      print("end of main")
+    ]], { timeout = 120,
+          wrap = "valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite" })
+    assert.equal(0, code, out)
+    assert.truthy(out:find("ERROR SUMMARY: 0 errors", 1, true), out)
+    assert.truthy(out:find("end of main\n", 1, true), out)
   end)
 
   it("reports a deadlock when main joins a thread blocked forever #thread", function()
