@@ -282,3 +282,14 @@ FORCE:
 
 .PHONY: all deps test test-specs test-examples test-drivers demo bench install \
         uninstall asan tsan san-specs valgrind lint lint-lua lint-rockspec clean FORCE
+
+# ---------------------------------------------------------------- soak
+# bench/soak.lua: the property scenarios (spec/property/*.lua) in new
+# processes with fresh GOCHAN_SCHED_SEEDs, plus a long-lived cross-thread
+# stress, for SOAK_SECONDS (default 600); ops, peak RSS of the children and
+# any invariant failure (then it fails). CI: `SOAK_SECONDS=60 make soak`.
+SOAK_SECONDS ?= 600
+soak: deps all
+	$(RUN_ENV) SOAK_SECONDS=$(SOAK_SECONDS) $(LUA) bench/soak.lua
+
+.PHONY: soak
