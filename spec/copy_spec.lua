@@ -84,11 +84,35 @@ local function settle()
   go.sleep(0.05)
 end
 
+-- leakcheck(): STYLE.md 2.11's leak check, for the describe it is called
+-- in: after each case, once garbage is collected and the threads the case
+-- started have ended, go.debug.stats() counts nothing more than before it.
+local function leakcheck()
+  local kinds = { "goroutines", "threads", "shared", "waiters", "channels", "timers" }
+  local before
+  before_each(function() before = go.debug.stats() end)
+  after_each(function()
+    local deadline = go.now() + 5
+    while true do
+      collectgarbage()
+      collectgarbage()
+      local now, extra = go.debug.stats(), {}
+      for _, k in ipairs(kinds) do
+        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
+      end
+      if #extra == 0 then return end
+      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", "))
+      go.sleep(0.005)
+    end
+  end)
+end
+
 -- A global that the _ENV cases read on both sides.
 GOCHAN_COPY_SPEC_GLOBAL = "main"
 
 
 describe("values crossing into another Lua state", function()
+  leakcheck()
 
   for _, carrier in ipairs(carriers) do
     local there = carrier.there

@@ -52,6 +52,43 @@ local function has(msg, text)
   return string.find(msg, text, 1, true) ~= nil
 end
 
+-- parked: wait until goroutine 'id' (of any thread) is blocked; returns
+-- what it waits on. Yields and polls, so it holds under GOCHAN_SCHED_SEED's
+-- random scheduling too; fails after 10 s. (Copied into threads as is.)
+local function parked(id)
+  local deadline = go.now() + 10
+  while true do
+    for _, g in ipairs(go.debug.goroutines()) do
+      if g.id == id and g.status == "waiting" then return g.wait end
+    end
+    assert(go.now() < deadline, "goroutine " .. id .. " never blocked")
+    go.yield()
+  end
+end
+
+-- leakcheck(): STYLE.md 2.11's leak check, for the describe it is called
+-- in: after each case, once garbage is collected and the threads the case
+-- started have ended, go.debug.stats() counts nothing more than before it.
+local function leakcheck()
+  local kinds = { "goroutines", "threads", "shared", "waiters", "channels", "timers" }
+  local before
+  before_each(function() before = go.debug.stats() end)
+  after_each(function()
+    local deadline = go.now() + 5
+    while true do
+      collectgarbage()
+      collectgarbage()
+      local now, extra = go.debug.stats(), {}
+      for _, k in ipairs(kinds) do
+        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
+      end
+      if #extra == 0 then return end
+      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", "))
+      go.sleep(0.005)
+    end
+  end)
+end
+
 -- waitfor: poll (sleeping, so other threads run) until pred() is true;
 -- fails after 10 s.
 local function waitfor(pred, what)
@@ -64,6 +101,7 @@ end
 
 
 describe("go.thread", function()
+  leakcheck()
 
   it("raises an argument error for a non-function", function()
     assert.error_matches(function() go.thread("x") end,
@@ -138,6 +176,7 @@ end)
 
 
 describe("th:join()", function()
+  leakcheck()
 
   it("returns f's results, nil in the middle included #thread", function()
     local th = go.thread(function() return 1, nil, "x", nil end)
@@ -270,27 +309,35 @@ describe("th:join()", function()
       local log = {}
       local th = go.thread(function() return gate:recv() end)
       local done = go.chan()
-      go(function()
+      local joiner = go(function()
         log[#log + 1] = "join starts"
         local v = th:join()
         log[#log + 1] = "joined " .. tostring(v)
         done:send(true)
       end)
       go(function()
-        go.yield()
-        log[#log + 1] = "other goroutine runs"
+        local waiting  -- until the joiner is blocked in join
+        repeat
+          go.yield()
+          for _, g in ipairs(go.debug.goroutines()) do
+            if g.id == joiner and g.status == "waiting" then waiting = g.wait end
+          end
+        until waiting
+        log[#log + 1] = "other goroutine runs while the joiner waits in " .. waiting
         gate:send("released")
       end)
       done:recv()
       print(table.concat(log, ", "))
     ]])
     assert.equal(0, code, out)
-    assert.equal("join starts, other goroutine runs, joined released\n", out)
+    assert.equal("join starts, other goroutine runs while the joiner waits in thread join, "
+                 .. "joined released\n", out)
   end)
 end)
 
 
 describe("goroutines inside a thread", function()
+  leakcheck()
 
   it("start with go(...) on the thread and have their own ids #thread", function()
     local ids, owner, mainid = go.thread(function()
@@ -370,6 +417,7 @@ end)
 
 
 describe("channels across threads", function()
+  leakcheck()
 
   it("become shared with their buffered values, in order #thread", function()
     local ch = go.chan(4)
@@ -386,21 +434,19 @@ describe("channels across threads", function()
   it("become shared with a parked sender's value #thread", function()
     local ch = go.chan()
     local sent = false
-    go(function()
+    local id = go(function()
       ch:send({ "parked" })
       sent = true
     end)
-    go.yield()
-    assert.is_false(sent)
+    assert.equal("chan send", parked(id))
     assert.equal("parked", go.thread(function() return ch:recv()[1] end):join())
-    go.yield()
-    assert.is_true(sent)
+    waitfor(function() return sent end, "the sender to finish")
   end)
 
   it("become shared under a parked receiver, which a thread then wakes #thread", function()
     local ch, got = go.chan(), go.chan(1)
-    go(function() got:send({ ch:recv() }) end)
-    go.yield()  -- parked while ch is local
+    local id = go(function() got:send({ ch:recv() }) end)
+    assert.equal("chan receive", parked(id))  -- while ch is local
     go.thread(function() ch:send({ "from the thread" }) end):join()
     local r = got:recv()
     assert.equal("from the thread", r[1][1])
@@ -409,32 +455,31 @@ describe("channels across threads", function()
 
   it("become shared under a parked select, which a thread then wakes #thread", function()
     local a, b, got = go.chan(), go.chan(), go.chan(1)
-    go(function()
+    local id = go(function()
       go.select {
         go.recv(a, function(v) got:send("a:" .. v) end),
         go.recv(b, function(v) got:send("b:" .. v) end),
       }
     end)
-    go.yield()
+    assert.equal("select", parked(id))
     go.thread(function() b:send("x") end):join()
     assert.equal("b:x", got:recv())
   end)
 
   it("become shared under a parked select send, which a thread takes #thread", function()
     local c, done = go.chan(), go.chan(1)
-    go(function()
+    local id = go(function()
       go.select { go.send(c, { 42 }) }
       done:send(true)
     end)
-    go.yield()
+    parked(id)
     assert.equal(42, go.thread(function() return c:recv()[1] end):join())
     assert.is_true(done:recv())
   end)
 
   it("become shared under a parked sender, taken by its own state after #thread", function()
     local d = go.chan()
-    go(function() d:send({ "same state" }) end)
-    go.yield()
+    parked(go(function() d:send({ "same state" }) end))
     go.thread(function() end, d):join()
     assert.equal("same state", d:recv()[1])
   end)
@@ -442,8 +487,7 @@ describe("channels across threads", function()
   it("stay local when a parked sender's value cannot be copied #thread", function()
     local ch = go.chan()
     local co = coroutine.create(print)
-    go(function() ch:send(co) end)
-    go.yield()
+    parked(go(function() ch:send(co) end))
     local msg = errof(go.thread, function() return ch end)
     assert.is_true(has(msg, "cannot copy thread to another thread"), msg)
     assert.is_true(rawequal(co, (ch:recv())))  -- nothing lost, not copied
@@ -712,6 +756,7 @@ end)
 
 
 describe("shared objects", function()
+  leakcheck()
 
   it("arrive as the same userdata each time (== and rawequal) #thread", function()
     local ch = go.chan(2)
@@ -788,6 +833,7 @@ end)
 
 
 describe("timers across threads", function()
+  leakcheck()
 
   it("deliver nothing on a timer channel in a thread after stop() here #thread", function()
     local t = go.timer(0.05)
@@ -828,6 +874,7 @@ end)
 
 
 describe("sync across threads", function()
+  leakcheck()
 
   it("WaitGroup: main waits for the goroutines of 4 threads #thread", function()
     local wg = go.waitgroup()
@@ -1031,6 +1078,7 @@ end)
 
 
 describe("a thread that raises", function()
+  leakcheck()
 
   it("leaves main and other threads running #thread", function()
     local before = go.numgoroutine()
@@ -1046,8 +1094,7 @@ describe("a thread that raises", function()
   it("withdraws its goroutines' waits from shared channels #thread", function()
     local ch = go.chan()
     local th = go.thread(function()
-      go(function() ch:recv() end)  -- abandoned when the thread fails
-      go.yield()
+      parked(go(function() ch:recv() end))  -- abandoned when the thread fails
       error("thread failure with a goroutine blocked")
     end)
     local msg = errof(th.join, th)
@@ -1059,6 +1106,7 @@ end)
 
 
 describe("process lifecycle", function()
+  leakcheck()
 
   it("leaks nothing over 1,000 threads created and joined #thread #rss", function()
     local out, code = fresh([[
@@ -1194,13 +1242,37 @@ describe("process lifecycle", function()
     local out, code = fresh([[
       local go = require "gochan"
       local a, b = go.chan(), go.chan()
-      local t1 = go.thread(function() a:recv() b:send(1) end)
+      local t1 = go.thread(function()
+        go(function()  -- a second goroutine
+          local mu = go.mutex()
+          mu:lock()
+          mu:lock()
+        end)
+        a:recv()
+        b:send(1)
+      end)
       local t2 = go.thread(function() b:recv() a:send(1) end)
       local ok, err = pcall(t1.join, t1)
       print(ok, err)
     ]])
     assert.equal(0, code, out)
-    assert.is_true(has(out, "all goroutines are asleep - deadlock!"), out)
+    assert.is_true(has(out, "false\tall goroutines are asleep - deadlock!\n"), out)
+    -- one line per blocked goroutine: main in join, and those of both threads
+    -- with what they wait on and where (the copied functions keep their
+    -- chunk's name and lines)
+    local lines = {}
+    for l in out:gmatch("goroutine %d+ [^\n]*") do lines[#lines + 1] = l end
+    assert.equal(4, #lines, out)
+    local function one(pat)
+      local n = 0
+      for _, l in ipairs(lines) do
+        if l:find(pat) then n = n + 1 end
+      end
+      return n
+    end
+    assert.equal(1, one("^goroutine 1 %[thread join%]: [^:]+:%d+$"), out)
+    assert.equal(2, one("^goroutine %d+ %[chan receive%] %(thread %d+%): [^:]+:%d+$"), out)
+    assert.equal(1, one("^goroutine %d+ %[sync%.Mutex%.Lock%] %(thread %d+%): [^:]+:%d+$"), out)
   end)
 
   it("exits cleanly when main ends while threads still run #thread", function()
