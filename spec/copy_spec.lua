@@ -323,6 +323,25 @@ describe("values crossing into another Lua state", function()
           assert.equal(3, counter())  -- ours is untouched
         end)
 
+        it("keep a table shared by two functions' upvalues shared #thread", function()
+          local shared = { n = 0 }
+          local function inc()
+            shared.n = shared.n + 1
+            return shared
+          end
+          local function get() return shared end
+          local same, n = there(function(a, b) return a() == b(), b().n end, inc, get)
+          assert.is_true(same)
+          assert.equal(1, n)
+          assert.equal(0, shared.n)
+        end)
+
+        it("keep a cycle through a function's upvalue (t.f() == t) #thread", function()
+          local t = {}
+          t.f = function() return t end
+          assert.is_true(there(function(x) return x.f() == x end, t))
+        end)
+
         it("arrive callable as a recursive local function #thread", function()
           local function fib(k)
             if k < 2 then return k end
@@ -435,6 +454,24 @@ describe("values crossing into another Lua state", function()
           assert.is_true(ok, a)
           assert.equal("function", a)
           assert.equal("function", b)
+        end)
+
+        it("arrive as the target's own base functions (print, pairs, require) #thread",
+           function()
+          local r = table.pack(there(function(p, pr, ts, rq, w)
+            return p == print, pr == pairs, ts == tostring, rq == require, w == io.write
+          end, print, pairs, tostring, require, io.write))
+          assert.same({ n = 5, true, true, true, true, true }, r)
+        end)
+
+        it("arrive as the target's own gochan functions (go.chan, go.select) #thread",
+           function()
+          local a, b = there(function(c, s)
+            local g = require "gochan"
+            return c == g.chan, s == g.select
+          end, go.chan, go.select)
+          assert.is_true(a)
+          assert.is_true(b)
         end)
 
         it("come back as this state's own #thread", function()
