@@ -807,11 +807,13 @@ describe("shared objects", function()
       go.thread(function() end, a):join()  -- shared
       a:send({ inner, go.mutex() })  -- a's buffer holds inner and a mutex
     end
-    collectgarbage()
-    collectgarbage()
-    local now = go.debug.stats()
-    assert.equal(before.channels, now.channels)
-    assert.equal(before.shared, now.shared)
+    local now
+    waitfor(function()  -- the ended thread drops its last references late
+      collectgarbage()
+      collectgarbage()
+      now = go.debug.stats()
+      return now.channels <= before.channels and now.shared <= before.shared
+    end, "the channels to be freed")
   end)
 
   it("are freed when only messages in their own buffers reference them #thread", function()
@@ -830,9 +832,14 @@ describe("shared objects", function()
         b:send(c)  -- b and c hold each other
         c:send(b)
       end
-      collectgarbage()
-      collectgarbage()
-      local now = go.debug.stats()
+      local now
+      for _ = 1, 200 do  -- the ended thread drops its last references late
+        collectgarbage()
+        collectgarbage()
+        now = go.debug.stats()
+        if now.channels == before.channels and now.shared == before.shared then break end
+        go.sleep(0.005)
+      end
       print(("channels %d -> %d, shared %d -> %d"):format(before.channels, now.channels,
                                                           before.shared, now.shared))
     ]])
@@ -1018,6 +1025,71 @@ describe("sync across threads", function()
       assert.equal(1000, entries)
     end
     assert.equal(0, flag:len())
+  end)
+
+  it("Mutex: unlocked by another thread than the one that locked it #thread", function()
+    local mu = go.mutex()
+    mu:lock()
+    go.thread(function(m) m:unlock() end, mu):join()
+    assert.is_true(mu:try_lock())
+    mu:unlock()
+  end)
+
+  it("Mutex: hands off in FIFO order to waiters of another thread #thread", function()
+    local mu, log, ids = go.mutex(), go.chan(3), go.chan(3)
+    mu:lock()
+    local th = go.thread(function()
+      local wg = go.waitgroup()
+      wg:add(3)
+      for i = 1, 3 do
+        local id = go(function()
+          mu:lock()
+          log:send(i)
+          mu:unlock()
+          wg:done()
+        end)
+        parked(id)  -- queued before the next one starts
+        ids:send(id)
+      end
+      wg:wait()
+    end)
+    for _ = 1, 3 do ids:recv() end
+    mu:unlock()
+    th:join()
+    assert.same({ 1, 2, 3 }, { log:recv(), log:recv(), (log:recv()) })
+  end)
+
+  it("RWMutex: a writer blocked on another thread keeps new readers out #thread", function()
+    local rw, order, wid = go.rwmutex(), go.chan(2), go.chan(1)
+    rw:rlock()
+    local th = go.thread(function()
+      wid:send((go(function()
+        rw:lock()
+        order:send("writer")
+        rw:unlock()
+      end)))
+    end)
+    assert.equal("sync.RWMutex.Lock", parked(wid:recv()))
+    local rid = go(function()
+      rw:rlock()
+      order:send("new reader")
+      rw:runlock()
+    end)
+    parked(rid)
+    rw:runlock()
+    th:join()
+    assert.same({ "writer", "new reader" }, { order:recv(), (order:recv()) })
+  end)
+
+  it("Once: f that raised in one thread is never called again in another #thread",
+     function()
+    local once = go.once()
+    local th = go.thread(function(o) o:call(function() error("once boom") end) end, once)
+    local msg = errof(th.join, th)
+    assert.is_true(has(msg, "once boom"), msg)
+    local called = false
+    once:call(function() called = true end)
+    assert.is_false(called)
   end)
 
   it("Once: f runs once among goroutines of 4 threads #thread", function()
