@@ -3,6 +3,10 @@
 ** state's scheduler and the metatables, then lets each file add its
 ** functions (as luasocket.c does), all sharing the same upvalues.
 */
+#define _GNU_SOURCE  /* dladdr, RTLD_NODELETE */
+#include <dlfcn.h>
+#include <pthread.h>
+
 #include "gochan.h"
 
 #define GCH_VERSION "gochan 0.1.0"
@@ -51,10 +55,26 @@ gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt) {
   return b;
 }
 
+/*
+** pinself: keep this library loaded for the life of the process. A Lua
+** state unloads its C libraries when it closes, but go.threads (and the
+** timer thread) may still be running this code then: a process whose main
+** chunk ends while threads run must exit cleanly, not jump into unmapped
+** memory.
+*/
+static pthread_once_t pinned = PTHREAD_ONCE_INIT;
+
+static void pinself (void) {
+  Dl_info info;
+  if (dladdr((void *)&pinself, &info) && info.dli_fname != NULL)
+    (void)dlopen(info.dli_fname, RTLD_NOW | RTLD_NODELETE | RTLD_NOLOAD);
+}
+
 GCH_API int luaopen_gochan_core (lua_State *L);
 
 GCH_API int luaopen_gochan_core (lua_State *L) {
   luaL_checkversion(L);
+  pthread_once(&pinned, pinself);
   lua_settop(L, 0);
   gchL_sched_new(L);                 /* GCH_IDX_SCHED */
   luaL_newmetatable(L, GCH_CHAN_T);  /* GCH_IDX_CHANMT */

@@ -40,7 +40,7 @@ build = {
         "csrc/timer.c",
       },
       incdirs = { "csrc" },
-      libraries = { "pthread" },
+      libraries = { "pthread", "dl" },
     },
     ["gochan"] = "lua/gochan/init.lua",
   },

@@ -218,7 +218,7 @@ describe("gochan garbage collection", function()
   end)
 
   describe("memory", function()
-    it("stays flat after 1,000,000 channels are created and dropped", function()
+    it("stays flat after 1,000,000 channels are created and dropped #rss", function()
       local m = measure([[
         local function churn(n)
           for i = 1, n do
@@ -239,7 +239,7 @@ describe("gochan garbage collection", function()
       assert.is_true(m.r1 - m.r0 < 20 * 1024, ("RSS grew %d KB"):format(m.r1 - m.r0))
     end)
 
-    it("stays flat after 100,000 channels each used for a goroutine hand-off", function()
+    it("stays flat after 100,000 channels each used for a goroutine hand-off #rss", function()
       local m = measure([[
         local function churn(n)
           local res = go.chan()
@@ -262,7 +262,7 @@ describe("gochan garbage collection", function()
       assert.is_true(m.r1 - m.r0 < 20 * 1024, ("RSS grew %d KB"):format(m.r1 - m.r0))
     end)
 
-    it("stays flat after 100,000 goroutines run one after another", function()
+    it("stays flat after 100,000 goroutines run one after another #rss", function()
       local m = measure([[
         local c = go.chan()
         local function spawn(n)
@@ -279,7 +279,7 @@ describe("gochan garbage collection", function()
       assert.is_true(m.r1 - m.r0 < 20 * 1024, ("RSS grew %d KB"):format(m.r1 - m.r0))
     end)
 
-    it("does not grow across bursts of 100,000 live goroutines", function()
+    it("does not grow across bursts of 100,000 live goroutines #rss", function()
       local m = measure([[
         local function burst(n)
           local c = go.chan(n)
@@ -380,20 +380,20 @@ describe("gochan garbage collection", function()
     local has_valgrind = os.execute("command -v valgrind >/dev/null 2>&1")
     local vit = has_valgrind and it or pending
 
-    vit("frees everything under valgrind with goroutines blocked on channels", function()
+    vit("frees everything under valgrind with goroutines blocked on channels #valgrind", function()
       local out, code = valgrind(SCRIPT)
       assert_clean(out, code)
       assert.truthy(out:find("end of main\n", 1, true), out)
     end)
 
-    vit("frees everything under valgrind with one goroutine still runnable", function()
+    vit("frees everything under valgrind with one goroutine still runnable #valgrind", function()
       assert_clean(valgrind([[
         local go = require "gochan"
         go(function() end)
       ]]))
     end)
 
-    vit("frees everything under valgrind after goroutines failed, were resumed or closed by user code", function()
+    vit("frees everything under valgrind after goroutines failed, were resumed or closed by user code #valgrind", function()
       assert_clean(valgrind([[
         local go = require "gochan"
         local c = go.chan()
