@@ -8,7 +8,7 @@
 ** Encoding walks the value depth-first. Tables and Lua functions get ids
 ** on first sight, so shared sub-tables and cycles come out the same shape.
 ** Library values (string, table.insert, the gochan module ...) travel by
-** name and are looked up in the target state. A function travels as its
+** name ("module\0field") and are looked up in the target state. A function travels as its
 ** bytecode (lua_dump) plus its upvalues; an _ENV upvalue holding the
 ** globals becomes the target's globals.
 **
@@ -189,7 +189,10 @@ static void libnames (lua_State *L) {
           if (lua_rawget(L, -7) == LUA_TNIL) {  /* first name wins */
             lua_pop(L, 1);
             lua_pushvalue(L, -1);
-            lua_pushfstring(L, "%s.%s", mod, lua_tostring(L, -3));
+            lua_pushstring(L, mod);  /* "module\0field": names may hold dots */
+            lua_pushlstring(L, "", 1);
+            lua_pushvalue(L, -5);
+            lua_concat(L, 3);
             lua_rawset(L, -8);
           }
           else lua_pop(L, 1);
@@ -463,7 +466,7 @@ static void declib (Dec *d) {
   get(d, &n, sizeof(n));
   name = d->p;
   d->p += n;
-  dot = (const char *)memchr(name, '.', n);
+  dot = (const char *)memchr(name, '\0', n);  /* module \0 field */
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_pushlstring(L, name, dot ? (size_t)(dot - name) : n);
   if (lua_rawget(L, -2) == LUA_TNIL) {  /* not loaded here: as the sender did */
@@ -580,8 +583,10 @@ int gchL_decode (lua_State *L, const gch_Msg *m) {
 /* gch_msg_isscalar: one value that decodes without allocating anything
 ** but a string (nil, boolean, number, string) */
 int gch_msg_isscalar (const gch_Msg *m) {
-  unsigned char t = (unsigned char)m->buf[0];
-  return m->nvalues == 1 && (t <= T_FLOAT || t == T_STR);
+  unsigned char t;
+  if (m->nvalues != 1) return 0;
+  t = (unsigned char)m->buf[0];
+  return t <= T_FLOAT || t == T_STR;
 }
 
 /* gchL_copy_open: the metatable of the guards that own messages in flux */
