@@ -905,6 +905,51 @@ describe("timers across threads", function()
     assert.is_true(waited < 4, "waited " .. waited)
   end)
 
+  it("deliver a go.after tick to a thread once its Timer is garbage #thread", function()
+    -- In a fresh process: this crashed the process (timer thread, heap_del).
+    local out, code = fresh([[
+      local go = require "gochan"
+      local c = go.after(0.05)  -- nothing but the channel is left to the program
+      local th = go.thread(function() return c:recv() ~= nil end)
+      collectgarbage()
+      collectgarbage()
+      local t = go.timer(0.05)
+      local C = t.C
+      t = nil  -- luacheck: ignore 311
+      local th2 = go.thread(function() return C:recv() ~= nil end)
+      collectgarbage()
+      collectgarbage()
+      print(th:join(), th2:join())
+    ]], { timeout = 10 })
+    assert.equal(0, code, out)
+    assert.equal("true\ttrue\n", out)
+  end)
+
+  it("deliver a thread's go.after tick to main after the thread ended #thread", function()
+    local c = go.thread(function() return go.after(0.05) end):join()
+    local t0 = go.now()
+    local v, ok = c:recv()
+    assert.is_true(ok)
+    assert.equal("float", math.type(v))
+    assert.is_true(go.now() - t0 < 5)
+  end)
+
+  it("deliver a thread's ticker ticks to main until the thread stops it #thread", function()
+    local chans, stop = go.chan(1), go.chan()
+    local th = go.thread(function()
+      local tk = go.ticker(0.01)
+      chans:send(tk.C)
+      stop:recv()
+      tk:stop()
+    end)
+    local C = chans:recv()
+    for _ = 1, 3 do assert.is_true(select(2, C:recv())) end
+    stop:send(true)
+    th:join()
+    local i = go.select { go.recv(C), go.recv(go.after(0.05)) }
+    assert.equal(2, i)  -- stopped: no tick any more
+  end)
+
   it("fire go.after and go.after_func inside a thread #thread", function()
     local i, fired = go.thread(function()
       local out = {}
