@@ -493,6 +493,20 @@ describe("channels across threads", function()
     assert.is_true(rawequal(co, (ch:recv())))  -- nothing lost, not copied
   end)
 
+  it("stay local when a buffered value cannot be copied #thread", function()
+    local ch = go.chan(3)
+    local co = coroutine.create(print)
+    ch:send({ 1 })
+    ch:send(co)
+    ch:send("last")
+    local msg = errof(go.thread, function() return ch end)
+    assert.is_true(has(msg, "cannot copy thread to another thread"), msg)
+    assert.equal(3, ch:len())
+    assert.equal(1, ch:recv()[1])
+    assert.is_true(rawequal(co, (ch:recv())))  -- the very coroutine: still local
+    assert.equal("last", ch:recv())
+  end)
+
   it("share a channel that travels inside a value, with its buffered values #thread",
      function()
     local sh = go.chan(1)
