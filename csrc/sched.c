@@ -607,6 +607,9 @@ gch_G *gchL_current (lua_State *L, gch_Sched *S) {
   gch_G *g = S->current;
   if (l_unlikely(S->closing))
     luaL_error(L, "attempt to block while the Lua state is closing");
+  if (l_unlikely(g->status == GCH_GWAITING))  /* its waiter is in use */
+    luaL_error(L, "attempt to block in a finalizer or handler run while "
+                  "goroutine %I is blocked", (LUAI_UACINT)g->id);
   g->won = NULL;  /* before any waiter is queued: a waker may set it at once */
   return g;
 }

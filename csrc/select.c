@@ -182,6 +182,8 @@ static gch_Chan *auxlayout (lua_State *L, int i, gch_Sched *S) {
   lua_getiuservalue(L, -2, 2);  /* value */
   b = (gch_ChanBox *)lua_touserdata(L, BOX_IDX(i));
   if (b == NULL) return NULL;
+  if (b->c == NULL)  /* its box was finalized (resurrected by a __gc) */
+    luaL_argerror(L, 1, lua_pushfstring(L, "case #%d uses a collected channel", i));
   if (casekind(L, i) == CASE_RECV) {
     if (!(b->dir & GCH_DIR_RECV))
       luaL_error(L, "receive from send-only channel");

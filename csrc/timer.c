@@ -236,11 +236,11 @@ void gchL_timer_globalize (lua_State *L, gch_Timer *t) {
     gch_family_timer(t->fam, 0);  /* a reference, so it outlives us */
     t->ref.shared = 1;  /* its count is atomic from now on */
     t->global = 1;
-    if (t->hidx >= 0) {
+    if (t->hidx >= 0) {  /* the heap's reference moves with it */
       double when = t->when;
       heap_del(&t->S->timers, t);
-      gch_ref_release(&t->ref);  /* cannot be the last: the channel's box */
-      heap_add(&theap, t, when);
+      heap_add(&theap, t, when);  /* takes one */
+      gch_ref_release(&t->ref);  /* the old heap's: not the last now */
       gch_family_timer(t->fam, 1);
       pthread_cond_signal(&tcond);
     }
@@ -422,7 +422,6 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
   gch_Sched *S = gchL_sched(L);
   gch_Box *b;
   gch_Timer *t;
-  gchL_timer_reserve(L, S);
   if (kind == GCH_TCHAN) gchL_newtimerchan(L);  /* its receive-only view */
   else lua_pushnil(L);
   b = gchL_newbox(L, &gch_timertag, 2, lua_upvalueindex(GCH_NUPVALUES + 1));
@@ -444,6 +443,8 @@ static gch_Timer *auxnewtimer (lua_State *L, int kind, double d,
     lua_pop(L, 1);
   }
   b->p = t;
+  /* reserved last: a finalizer run by the allocations above may arm one */
+  gchL_timer_reserve(L, S);
   heap_add(&S->timers, t, gch_now() + d);
   return t;
 }
