@@ -5,17 +5,17 @@ local M = {}
 
 local clock = os.clock
 
---- stats(samples) -> min, median (of a list of numbers; not modified)
+--- stats(samples) -> min, median, max (of a list of numbers; not modified)
 function M.stats (samples)
   local s = {}
   for i = 1, #samples do s[i] = samples[i] end
   table.sort(s)
   local n = #s
-  if n == 0 then return nil, nil end
+  if n == 0 then return nil, nil, nil end
   local med
   if n % 2 == 1 then med = s[(n + 1) // 2]
   else med = (s[n // 2] + s[n // 2 + 1]) / 2 end
-  return s[1], med
+  return s[1], med, s[n]
 end
 
 --- a wall clock if the library has one (go.now), else nil
@@ -129,6 +129,19 @@ function M.vmrss_kb ()
   end
   f:close()
   return nil
+end
+
+--- nice() -> this process's nice value (from /proc/self/stat), or nil
+function M.nice ()
+  local f = io.open("/proc/self/stat")
+  if not f then return nil end
+  local s = f:read("a")
+  f:close()
+  local rest = s:match("%)%s+(.*)$")
+  if not rest then return nil end
+  local fields = {}
+  for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
+  return tonumber(fields[17])  -- field 19 of stat; 'rest' starts at field 3
 end
 
 --- shquote(s): s quoted for /bin/sh
