@@ -19,6 +19,7 @@
 --   soak: PASS|FAIL  <s> s, <n> runs, <n> ops, max child RSS <kB> kB, <n> failures
 --
 -- Environment: SOAK_SECONDS (default 600), SOAK_JOBS (default: CPUs),
+-- SOAK_SCRIPTS (the short runs' scripts, default spec/property/*.lua),
 -- SOAK_SEED_BASE (default: from the clock; printed), LUA_PATH/LUA_CPATH
 -- for the children (default: this tree, as the Makefile sets them),
 -- GOCHAN_BUILDDIR (default build).
@@ -57,9 +58,10 @@ local JOBS = tonumber(os.getenv("SOAK_JOBS"))
   or math.max(2, tonumber(sh("nproc 2>/dev/null")) or 2)
 local BASE = tonumber(os.getenv("SOAK_SEED_BASE")) or (os.time() % 100000) * 100000
 local ENV = string.format("LUA_PATH=%s LUA_CPATH=%s", q(LUA_PATH), q(LUA_CPATH))
+local CWD = sh("pwd"):gsub("\n$", "")
 
 local scripts = {}
-for path in sh("ls spec/property/*.lua 2>/dev/null"):gmatch("[^\n]+") do
+for path in (os.getenv("SOAK_SCRIPTS") or sh("ls spec/property/*.lua 2>/dev/null")):gmatch("%S+") do
   scripts[#scripts + 1] = path
 end
 table.sort(scripts)
@@ -70,7 +72,7 @@ end
 
 -- the command of one run, as printed for a replay
 local function command(script, seed, extra)
-  return string.format("GOCHAN_SCHED_SEED=%d %s%s %s %s", seed,
+  return string.format("cd %s && GOCHAN_SCHED_SEED=%d %s%s %s %s", q(CWD), seed,
     extra ~= "" and (extra .. " ") or "", ENV, LUA, script)
 end
 
@@ -108,6 +110,7 @@ local function account(script, seed, extra, out, rc)
   stats.failures = stats.failures + 1
   if #reports < MAXREPORT then
     local why = (rc == 124 or rc == 137) and "timed out" or ("exit " .. rc)
+    out = out:gsub("%s+$", "")
     if #out > 3000 then out = out:sub(1, 3000) .. "\n[...]" end
     reports[#reports + 1] = string.format("FAIL %s seed %d (%s):\n%s\n  replay: %s",
       name, seed, why, out:gsub("[^\n]+", "  | %0"), command(script, seed, extra))

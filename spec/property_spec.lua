@@ -104,7 +104,7 @@ local function failures(results, script, seeds, extra)
         elseif r.code == 124 or r.code == 137 then why = "timed out after " .. TIMEOUT .. " s"
         elseif r.code == 0 then why = "exit 0 without its result line"
         else why = "exit " .. r.code end
-        local out = r and r.out or ""
+        local out = r and r.out:gsub("%s+$", "") or ""
         if #out > 3000 then out = out:sub(1, 3000) .. "\n[...]" end
         lines[#lines + 1] = string.format(
           "%s failed with GOCHAN_SCHED_SEED=%d (%s):\n%s\n  replay: %s",

@@ -76,13 +76,15 @@ function P.rss()
   return tonumber(s:match("VmRSS:%s*(%d+)")) or -1
 end
 
---- hwm: the peak RSS of this process in kB (VmHWM), or -1.
+--- hwm: the peak RSS of this process in kB (VmHWM, or VmRSS if larger:
+-- the kernel updates VmHWM lazily), or -1.
 function P.hwm()
   local f = io.open("/proc/self/status")
   if not f then return -1 end
   local s = f:read("a")
   f:close()
-  return tonumber(s:match("VmHWM:%s*(%d+)")) or -1
+  return math.max(tonumber(s:match("VmHWM:%s*(%d+)")) or -1,
+                  tonumber(s:match("VmRSS:%s*(%d+)")) or -1)
 end
 
 --- drain: let every goroutine other than main end (they all finish by
