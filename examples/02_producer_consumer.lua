@@ -15,8 +15,8 @@
 -- The sender closes a channel, never the receiver. With two senders, neither
 -- hen can close the basket alone (the other may still be laying), so a small
 -- "farmer" goroutine waits for both hens to report on a `done` channel and
--- then closes it. (A sync.WaitGroup is the usual tool for that; it is planned
--- in gochan but not available yet.)
+-- then closes it. (A WaitGroup, go.waitgroup(), is the usual tool for that:
+-- see examples/08_waitgroup.lua and 16_producer_consumer_shapes.lua.)
 --
 -- When the eater takes an egg from a full basket while a hen is waiting, the
 -- waiting hen's egg takes the freed place at once (as in Go), so the picture

@@ -10,7 +10,7 @@
 --
 -- gochan detects the same situation and raises an ordinary Lua error from the
 -- blocking call. Its first line is `all goroutines are asleep - deadlock!`;
--- then, after a blank line as in Go's dump, comes one line per blocked
+-- then comes one line per blocked
 -- goroutine: its id, what it waits on (`chan receive`, `chan send`, `select`,
 -- ...) and the file:line of the Lua line that made the blocking call. Like
 -- any Lua error, the message starts with the file:line where it was raised
