@@ -553,6 +553,19 @@ describe("values crossing into another Lua state", function()
           assert.is_true(v <= go.now())
         end)
 
+        it("carry 1,000 channels in one table, each usable there #thread", function()
+          local chans = {}
+          for i = 1, 1000 do chans[i] = go.chan(1) end
+          local n = there(function(cs)
+            for i, c in ipairs(cs) do c:send(i) end
+            return #cs
+          end, chans)
+          assert.equal(1000, n)
+          local sum = 0
+          for i = 1, 1000 do sum = sum + chans[i]:recv() end
+          assert.equal(500500, sum)
+        end)
+
         it("arrive as one userdata when one value holds it twice #thread", function()
           local ch = go.chan()
           local same = there(function(t) return rawequal(t.a, t.b) end, { a = ch, b = ch })

@@ -313,6 +313,38 @@ describe("th:join()", function()
     assert.equal("late", th:join())
   end)
 
+  it("waits inside a table.sort comparator of a goroutine (inline) #thread", function()
+    local gate, res = go.chan(), go.chan(1)
+    local th = go.thread(function() gate:recv() return "joined" end)
+    go(function()
+      local got
+      table.sort({ 2, 1 }, function(a, b)
+        got = got or th:join()
+        return a < b
+      end)
+      res:send(got)
+    end)
+    go(function()
+      go.sleep(0.02)
+      gate:send(true)
+    end)
+    assert.equal("joined", res:recv())
+  end)
+
+  it("waits inside a coroutine.wrap nested in a goroutine #thread", function()
+    local gate, res = go.chan(), go.chan(1)
+    local th = go.thread(function() gate:recv() return "joined" end)
+    go(function()
+      local co = coroutine.wrap(function() return th:join() end)
+      res:send(co())
+    end)
+    go(function()
+      go.sleep(0.02)
+      gate:send(true)
+    end)
+    assert.equal("joined", res:recv())
+  end)
+
   it("blocks only the calling goroutine #thread", function()
     local out, code = fresh([[
       local go = require "gochan"
