@@ -43,11 +43,14 @@ gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag) {
 */
 gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt) {
   gch_Box *b;
+  gch_Sched *S = gchL_schedof(L);  /* from the registry: decoding runs anywhere */
   mt = lua_absindex(L, mt);
+  if (S == NULL || S->closing)  /* a finalizer run by lua_close: never freed */
+    luaL_error(L, "attempt to create a gochan object while the Lua state is closing");
   b = (gch_Box *)lua_newuserdatauv(L, sizeof(*b), nuv);
   b->tag = NULL;
   b->p = NULL;
-  b->S = gchL_schedof(L);  /* from the registry: decoding runs anywhere */
+  b->S = S;
   b->dir = 0;
   lua_pushvalue(L, mt);
   lua_setmetatable(L, -2);

@@ -70,10 +70,8 @@ static void addcreated (Report *r, gch_G *g) {
     addf(r, "?");
     return;
   }
-  if (g->nargs >= 0) {  /* not started: the function is at 1 */
-    lua_pushvalue(g->co, 1);
-    lua_getinfo(g->co, ">S", &ar);
-    addf(r, "%s:%d", ar.short_src, ar.linedefined);
+  if (g->co == NULL || g->nargs >= 0) {  /* not started: no coroutine yet */
+    addf(r, "?");
     return;
   }
   while (lua_getstack(g->co, level + 1, &ar)) level++;  /* its first frame */

@@ -213,7 +213,8 @@ struct gch_G {
   int status;               /* GCH_G* */
   int nargs;                /* arguments of its first resume; -1 once started */
   int nselect;              /* cases of the select in progress */
-  int anchor;               /* ref of 'co' in the anchor table (0 for main) */
+  int anchor;               /* ref of 'co' in the anchor table (NOREF for main) */
+  int fnref;                /* not started yet: ref of f (or {f, args...}) */
   unsigned char resumed;    /* inside the scheduler's lua_resume of 'co' */
   unsigned char parking;    /* yielding to the scheduler to park */
   unsigned char inl;        /* blocked inline: a wake-up sets 'woken' */
@@ -223,7 +224,7 @@ struct gch_G {
   int waitstatus;           /* GCH_OK or why the wait failed */
   gch_Waiter *won;          /* the waiter that completed the wait */
   gch_Waiter w1;            /* waiter of a plain send/recv */
-  gch_Timer sleep;          /* timer of go.sleep */
+  gch_Timer *sleep;         /* timer of go.sleep, made on its first sleep */
   gch_Waiter *ws;           /* select waiters (grown on demand) */
   int nws;                  /* slots in 'ws' */
   gch_G *prev, *next;       /* all live goroutines, oldest first */
@@ -263,8 +264,10 @@ struct gch_Sched {
   gch_G main;               /* the main goroutine */
   gch_G **runq;             /* ring of runnable goroutines */
   size_t rqhead, rqlen, rqcap;
-  gch_G *free;              /* finished goroutines kept for reuse (via 'next') */
+  gch_G *free;              /* goroutine records kept for reuse (via 'next') */
   int nfree;
+  struct { lua_State *co; int ref; } copool[1024];  /* idle coroutines */
+  int ncopool;
   gch_G all;                /* sentinel of the list of live goroutines */
   lua_Integer live;         /* goroutines started and not finished, main excluded */
   lua_Integer nlost;        /* lost goroutines still in the run queue */

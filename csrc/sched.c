@@ -141,9 +141,15 @@ static void all_unlink (gch_G *g) {
 /* auxdropwaiters: withdraw every waiter and the sleep timer of 'g'. */
 static void auxdropwaiters (gch_G *g) {
   int i;
-  gch_timer_cancel(&g->sleep);
+  if (g->sleep != NULL) gch_timer_cancel(g->sleep);
   gch_waiter_dequeue(&g->w1);
-  for (i = 0; i < g->nws; i++) gch_waiter_dequeue(&g->ws[i]);
+  gch_msg_free(g->w1.msg);  /* a copy it was sending or had received */
+  g->w1.msg = NULL;
+  for (i = 0; i < g->nws; i++) {
+    gch_waiter_dequeue(&g->ws[i]);
+    gch_msg_free(g->ws[i].msg);
+    g->ws[i].msg = NULL;
+  }
 }
 
 /*
@@ -176,13 +182,15 @@ int gch_sched_alive (gch_G *g) {
 
 /* auxfreeg: release a goroutine record and its coroutine's anchor. */
 static void auxfreeg (lua_State *L, gch_Sched *S, gch_G *g) {
-  if (g->anchor != LUA_NOREF && L != NULL) {
+  if (L != NULL && (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF)) {
     lua_getiuservalue(L, GCH_UV_SCHED, 1);
-    luaL_unref(L, -1, g->anchor);  /* the ref made in auxnewg */
+    luaL_unref(L, -1, g->anchor);  /* its coroutine, from newco */
+    luaL_unref(L, -1, g->fnref);   /* its function, if it never ran */
     lua_pop(L, 1);
   }
   (void)S;
   free(g->ws);
+  free(g->sleep);
   free(g);
 }
 
@@ -197,17 +205,68 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
     S->nfree--;
     return g;
   }
-  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
-  lua_newthread(L);
   g = (gch_G *)calloc(1, sizeof(*g));
-  if (g == NULL) luaL_error(L, "not enough memory");  /* thread is garbage */
-  g->co = lua_tothread(L, -1);
-  g->anchor = luaL_ref(L, -2);  /* unref'd in auxfreeg */
-  lua_pop(L, 1);  /* anchor table */
+  if (g == NULL) luaL_error(L, "not enough memory");
   g->S = S;
   g->w1.g = g;
-  g->sleep.hidx = -1;
+  g->anchor = g->fnref = LUA_NOREF;
   return g;
+}
+
+/* newco: (protected) a new coroutine, anchored: its ref, as an integer */
+static int newco (lua_State *L) {
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
+  lua_newthread(L);
+  lua_pushinteger(L, luaL_ref(L, -2));  /* unref'd in auxfreeg / auxdropco */
+  return 1;
+}
+
+/*
+** auxattach: give the not yet started 'g' a coroutine (a finished one
+** from the pool, or a new one) with its function and arguments on it. A
+** goroutine gets its coroutine only when it first runs: 100,000 short
+** goroutines started at once then need one coroutine, not 100,000.
+** False (with the error on top of L) if it cannot start. Never raises.
+*/
+static int auxattach (lua_State *L, gch_Sched *S, gch_G *g) {
+  int n = g->nargs + 1, i;
+  if (S->ncopool > 0) {
+    S->ncopool--;
+    g->co = S->copool[S->ncopool].co;
+    g->anchor = S->copool[S->ncopool].ref;
+  }
+  else {
+    lua_pushvalue(L, GCH_UV_SCHED);
+    lua_pushcclosure(L, newco, 1);
+    if (lua_pcall(L, 0, 1, 0) != LUA_OK) return 0;
+    g->anchor = (int)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    lua_getiuservalue(L, GCH_UV_SCHED, 1);
+    lua_rawgeti(L, -1, g->anchor);
+    g->co = lua_tothread(L, -1);
+    lua_pop(L, 2);
+  }
+  if (!lua_checkstack(g->co, n) || !lua_checkstack(L, n + 2)) {
+    lua_pushliteral(L, "too many arguments to 'go'");
+    return 0;
+  }
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);
+  if (n > 1) {  /* {f, args...} */
+    int t;
+    lua_rawgeti(L, -1, g->fnref);
+    t = lua_gettop(L);
+    for (i = 1; i <= n; i++) lua_rawgeti(L, t, i);
+    lua_xmove(L, g->co, n);
+    lua_pop(L, 1);  /* the packed table */
+  }
+  else {  /* just f */
+    lua_rawgeti(L, -1, g->fnref);
+    lua_xmove(L, g->co, 1);
+  }
+  luaL_unref(L, -1, g->fnref);
+  lua_pop(L, 1);  /* anchor table */
+  g->fnref = LUA_NOREF;
+  return 1;
 }
 
 /* auxrecycle: 'g' finished; keep it for reuse or free it. */
@@ -215,8 +274,23 @@ static void auxrecycle (lua_State *L, gch_Sched *S, gch_G *g) {
   all_unlink(g);
   livedelta(S, -1);
   setstatus(g, GCH_GDEAD);
-  if (S->nfree < POOL_MAX && lua_status(g->co) == LUA_OK) {
-    lua_settop(g->co, 0);
+  if (g->co != NULL && S->ncopool < POOL_MAX && lua_status(g->co) == LUA_OK) {
+    lua_settop(g->co, 0);  /* the coroutine goes back to the pool */
+    S->copool[S->ncopool].co = g->co;
+    S->copool[S->ncopool].ref = g->anchor;
+    S->ncopool++;
+    g->co = NULL;
+    g->anchor = LUA_NOREF;
+  }
+  if (S->nfree < POOL_MAX) {  /* the record too */
+    if (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF) {
+      lua_getiuservalue(L, GCH_UV_SCHED, 1);
+      luaL_unref(L, -1, g->anchor);
+      luaL_unref(L, -1, g->fnref);
+      lua_pop(L, 1);
+      g->anchor = g->fnref = LUA_NOREF;
+      g->co = NULL;
+    }
     g->next = S->free;
     S->free = g;
     S->nfree++;
@@ -253,19 +327,48 @@ static int auxcapture (lua_State *L) {
     msg = lua_pushfstring(L, "goroutine %I: %s", (LUAI_UACINT)g->id, msg);
     luaL_traceback(L, g->co, msg, 0);
   }
-  lua_rawseti(L, 3, ++S->errtail);
+  lua_rawseti(L, 3, S->errtail + 1);  /* counted only once stored */
+  S->errtail++;
+  return 0;
+}
+
+/* storeerr: (protected) errors[i] = msg, from (errors, i, msg) */
+static int storeerr (lua_State *L) {
+  lua_settop(L, 3);
+  lua_rawseti(L, 1, lua_tointeger(L, 2));
   return 0;
 }
 
 /*
 ** gchL_pusherror: queue the error on top of L (popped) for the main
-** goroutine; used where a goroutine cannot even start.
+** goroutine. Never raises: if even that cannot be stored, it is printed,
+** so that no goroutine fails silently. [-1, +0, -]
 */
 void gchL_pusherror (lua_State *L, gch_Sched *S) {
-  lua_getiuservalue(L, GCH_UV_SCHED, 2);
-  lua_insert(L, -2);
-  lua_rawseti(L, -2, ++S->errtail);
-  lua_pop(L, 1);
+  int top = lua_gettop(L);
+  if (lua_checkstack(L, 4)) {
+    lua_pushcfunction(L, storeerr);  /* a light function: no allocation */
+    lua_getiuservalue(L, GCH_UV_SCHED, 2);
+    lua_pushinteger(L, S->errtail + 1);
+    lua_pushvalue(L, top);
+    if (lua_pcall(L, 3, 0, 0) == LUA_OK) {
+      S->errtail++;
+      lua_settop(L, top - 1);
+      return;
+    }
+  }
+  fprintf(stderr, "gochan: a goroutine error could not be queued (no memory): %s\n",
+          lua_type(L, top) == LUA_TSTRING ? lua_tostring(L, top) : "?");
+  lua_settop(L, top - 1);
+}
+
+/* fallbackmsg: (protected) the report of a failure whose traceback could
+   not be made, from (id, msg, why) */
+static int fallbackmsg (lua_State *L) {
+  lua_pushfstring(L, "goroutine %I: %s (its traceback could not be made: %s)",
+                  (LUAI_UACINT)lua_tointeger(L, 1), lua_tostring(L, 2),
+                  lua_tostring(L, 3));
+  return 1;
 }
 
 /* auxfinish: a goroutine's coroutine returned (st == LUA_OK) or failed. */
@@ -280,10 +383,16 @@ static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
          inline waits) or no memory: report without calling anything */
       const char *why = lua_tostring(L, -1);
       const char *msg = lua_tostring(g->co, -1);
-      lua_pushfstring(L, "goroutine %I: %s (its traceback could not be made: %s)",
-                      (LUAI_UACINT)g->id, msg ? msg : "error object is not a string",
-                      why ? why : "?");
-      gchL_pusherror(L, S);
+      lua_pushcfunction(L, fallbackmsg);
+      lua_pushinteger(L, g->id);
+      lua_pushstring(L, msg ? msg : "error object is not a string");
+      lua_pushstring(L, why ? why : "?");
+      if (lua_pcall(L, 3, 1, 0) == LUA_OK) gchL_pusherror(L, S);
+      else {
+        fprintf(stderr, "gochan: goroutine %lld failed: %s\n", (long long)g->id,
+                msg ? msg : "?");
+        lua_pop(L, 1);
+      }
       lua_pop(L, 1);  /* pcall's error */
     }
     S->current = g;  /* its <close> handlers run as this goroutine */
@@ -320,6 +429,14 @@ static int runone (lua_State *L, gch_Sched *S) {
   if (g->lost) {
     S->nlost--;
     auxfreeg(L, S, g);
+    return 1;
+  }
+  if (g->co == NULL && !auxattach(L, S, g)) {  /* could not even start */
+    lua_pushfstring(L, "goroutine %I: %s", (LUAI_UACINT)g->id,
+                    lua_isstring(L, -1) ? lua_tostring(L, -1) : "not enough memory");
+    gchL_pusherror(L, S);
+    lua_pop(L, 1);
+    auxrecycle(L, S, g);
     return 1;
   }
   S->current = g;
@@ -717,17 +834,30 @@ int gchL_iscallable (lua_State *L, int i) {
 */
 lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n) {
   gch_G *g;
+  int ref;
   if (S->closing)
     return luaL_error(L, "attempt to start a goroutine while the Lua state is closing");
-  auxreserve(L, S);
-  g = auxnewg(L, S);
-  if (!lua_checkstack(g->co, n)) {
-    g->next = S->free;  /* back to the pool, unused */
-    S->free = g;
-    S->nfree++;
+  if (n >= LUAI_MAXSTACK / 2)
     return luaL_error(L, "too many arguments to 'go'");
+  auxreserve(L, S);
+  if (n > 1) {  /* f and its arguments, packed until it runs */
+    int i, t;
+    lua_createtable(L, n, 0);
+    t = lua_gettop(L);
+    for (i = 1; i <= n; i++) {
+      lua_pushvalue(L, t - n + i - 1);
+      lua_rawseti(L, t, i);
+    }
   }
-  lua_xmove(L, g->co, n);  /* f and its arguments */
+  else lua_pushvalue(L, -1);  /* f */
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);
+  lua_insert(L, -2);
+  ref = luaL_ref(L, -2);  /* unref'd in auxattach (or auxfreeg) */
+  lua_pop(L, 1);  /* anchor table */
+  g = auxnewg(L, S);  /* may raise: then 'ref' stays until the state closes */
+  g->fnref = ref;
+  g->co = NULL;  /* one comes when it first runs (auxattach) */
+  lua_settop(L, lua_gettop(L) - n);  /* f and its arguments */
   g->nargs = n - 1;
   g->id = newid();
   setstatus(g, GCH_GRUNNABLE);
@@ -821,6 +951,7 @@ static int sched_gc (lua_State *L) {
     if (g != &S->main) auxfreeg(NULL, S, g);
   }
   free(S->main.ws);
+  free(S->main.sleep);
   while ((g = S->free) != NULL) {
     S->free = g->next;
     auxfreeg(NULL, S, g);
@@ -956,10 +1087,9 @@ void gchL_sched_new (lua_State *L) {
   S->main.id = newid();
   S->main.co = S->L;
   S->main.status = GCH_GRUNNING;
-  S->main.anchor = LUA_NOREF;
+  S->main.anchor = S->main.fnref = LUA_NOREF;
   S->main.nargs = -1;
   S->main.w1.g = &S->main;
-  S->main.sleep.hidx = -1;
   all_link(S, &S->main);
   S->current = &S->main;
   S->rng = ((uint64_t)time(NULL) << 20) ^ (uint64_t)(uintptr_t)S ^ 0x9E3779B97F4A7C15ULL;

@@ -331,7 +331,7 @@ static void deliver (gch_Sched *S, gch_Chan *c, double now) {
   }
 }
 
-/* auxstartfunc: (protected) start the function of after_func timer 1. */
+/* auxstartfunc: start the function of after_func timer 1. */
 static int auxstartfunc (lua_State *L) {
   gch_Timer *t = (gch_Timer *)lua_touserdata(L, 1);
   lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
@@ -340,6 +340,17 @@ static int auxstartfunc (lua_State *L) {
   lua_rawsetp(L, -3, t);  /* unanchor */
   lua_getiuservalue(L, -1, 2);  /* its function */
   gchL_spawn(L, gchL_sched(L), 1);
+  return 0;
+}
+
+/* firefunc: (protected) run auxstartfunc with the core's upvalues */
+static int firefunc (lua_State *L) {
+  lua_rawgetp(L, LUA_REGISTRYINDEX, &gch_schedkey);  /* the scheduler */
+  lua_pushnil(L);
+  lua_pushnil(L);  /* auxstartfunc uses upvalue 1 only */
+  lua_pushcclosure(L, auxstartfunc, GCH_NUPVALUES);
+  lua_insert(L, 1);
+  lua_call(L, 1, 0);
   return 0;
 }
 
@@ -365,9 +376,8 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
           heap_add(&S->timers, t, next);  /* room: it just left the heap */
         }
         break;
-      case GCH_TFUNC:
-        lua_pushvalue(L, GCH_UV_SCHED);
-        lua_pushcclosure(L, auxstartfunc, 1);
+      case GCH_TFUNC:  /* all of it protected: this loop never raises */
+        lua_pushcfunction(L, firefunc);  /* a light function: no allocation */
         lua_pushlightuserdata(L, t);
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) gchL_pusherror(L, S);
         break;
@@ -572,7 +582,7 @@ static int sleep_k (lua_State *L, int status, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = gchL_waitstatus(L, g);
   (void)status;
-  gch_timer_cancel(&g->sleep);
+  gch_timer_cancel(g->sleep);
   if (st != GCH_OK) return gchL_raise(L, g->S, st);
   return 0;
 }
@@ -584,10 +594,15 @@ static int time_sleep (lua_State *L) {
   if (!(d > 0)) return 0;
   g = gchL_current(L, S);
   gchL_timer_reserve(L, S);
-  g->sleep.kind = GCH_TSLEEP;
-  g->sleep.g = g;
-  g->sleep.S = S;
-  heap_add(&S->timers, &g->sleep, gch_now() + d);
+  if (g->sleep == NULL) {  /* made on its first sleep, kept with the record */
+    g->sleep = (gch_Timer *)calloc(1, sizeof(gch_Timer));
+    if (g->sleep == NULL) return luaL_error(L, "not enough memory");
+    g->sleep->kind = GCH_TSLEEP;
+    g->sleep->g = g;
+    g->sleep->hidx = -1;
+  }
+  g->sleep->S = S;
+  heap_add(&S->timers, g->sleep, gch_now() + d);
   return gchL_park(L, S, g, "sleep", sleep_k);
 }
 
