@@ -255,10 +255,36 @@ valgrind: deps all
 	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(SAN_EXCLUDE) $(BUSTED_FLAGS)
 
 # ---------------------------------------------------------------- lint
-lint: lint-lua lint-rockspec
+# `make lint` runs every stage below, even after one failed, and fails if
+# any did; the standard is zero findings:
+#   lint-lua       luacheck (.luacheckrc) over lua/ spec/ examples/ bench/ types/
+#   lint-c         cppcheck and clang-tidy over csrc/ (about a minute of CPU)
+#   lint-rockspec  the rockspec lists every csrc/*.c and lua/**.lua
+# A finding is fixed in the code. Only a false positive may be suppressed,
+# in LINT_SUPPRESS below, with the reason it is false.
+# The tools are Debian packages, installed by `make deps` (as root) or
+# named with the command to run (otherwise): `make lint-deps`.
+LINT_PKGS  := lua5.4 liblua5.4-dev lua-check cppcheck clang-tidy
+CPPCHECK   ?= cppcheck
+CLANG_TIDY ?= clang-tidy
+LINT_JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
+LINTDIR     = $(BUILDDIR)/lint
+LINT_LUA   := $(LINTDIRS) $(wildcard types)
+LINT_MAKE  := $(MAKE) --no-print-directory -f $(abspath $(firstword $(MAKEFILE_LIST)))
+
+lint:
+	@$(LINT_MAKE) lint-deps || exit 1; status=0; \
+	$(LINT_MAKE) lint-lua || status=1; \
+	$(LINT_MAKE) lint-c || status=1; \
+	$(LINT_MAKE) lint-rockspec || status=1; \
+	if [ $$status = 0 ]; then echo "lint: clean"; else echo "lint: FAILED (see above)"; fi; \
+	exit $$status
+
+lint-deps:
+	@$(LINT_MAKE) deps DEPS_PKGS='$(LINT_PKGS)'
 
 lint-lua:
-	$(LUACHECK) $(LINTDIRS)
+	$(LUACHECK) --no-color -q $(LINT_LUA)
 
 # The rockspec lists every csrc/*.c for gochan.core, and every lua/**.lua.
 lint-rockspec:
@@ -279,6 +305,157 @@ lint-rockspec:
 	  exit 1; \
 	fi; \
 	echo "lint: $(ROCKSPEC) lists all of csrc/*.c and lua/"
+
+# cppcheck: the warning, performance and portability classes (style is for
+# review), every #if configuration (--force), with cppcheck's knowledge of
+# Lua's C API (lua_error and luaL_error never return) and of POSIX.
+#  - invalidLengthModifierError is off: lua_pushfstring and luaL_error take
+#    %I (a lua_Integer), which cppcheck's lua.cfg misreads as a printf length
+#    modifier. Real printf formats are checked by the compilers (-Wformat,
+#    part of -Wall in every build).
+CPPCHECK_FLAGS := --enable=warning,performance,portability --std=c11 --force --quiet \
+                  --library=lua --library=posix --inline-suppr \
+                  --suppress=invalidLengthModifierError -I$(LUA_INCDIR) -Icsrc
+
+# clang-tidy: bugprone, cert, clang-analyzer (the path-sensitive checks:
+# null dereference, use after free, leaks, ...), concurrency, misc,
+# performance and portability, without
+#  - bugprone-easily-swappable-parameters: (lua_State *L, int i, int j) is
+#    the shape of Lua's C API and of ours; it flags a style, not a defect;
+#  - cert-dcl37-c, cert-dcl51-cpp: aliases of bugprone-reserved-identifier,
+#    which runs once, allowing _GNU_SOURCE (a feature-test macro, the
+#    documented way to get ppoll, dladdr and adaptive mutexes);
+#  - clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling:
+#    it asks for C11 Annex K (memcpy_s, ...), which glibc does not have;
+#  - misc-no-recursion: copy.c encodes and decodes nested values
+#    recursively on purpose, bounded by its depth limit (200);
+#  - performance-no-int-to-ptr: lua_KContext is an intptr_t, so a
+#    continuation gets its pointer back by this cast (Lua's API, lua_callk);
+#  - bugprone-sizeof-expression: it flags sizeof(*p) for a T **p, the idiom
+#    for arrays of pointers (13 places), and clang-tidy 14 (Debian 12) has
+#    no option to stop that (WarnOnSizeOfPointerToAggregate came in 15).
+# Sources are analysed with GOCHAN_DEBUG, so that gch_assert's invariants
+# (abort() when false) prune impossible paths, and with a prelude that
+# gives lua_error, luaL_error, luaL_argerror and luaL_typeerror the
+# noreturn attribute they lack in lauxlib.h (they longjmp, as documented):
+# without it the analyzer follows every raise as if it returned.
+TIDY_CHECKS := bugprone-*,cert-*,clang-analyzer-*,concurrency-*,misc-*,performance-*,portability-*,$\
+               -bugprone-easily-swappable-parameters,-cert-dcl37-c,-cert-dcl51-cpp,$\
+               -clang-analyzer-security.insecureAPI.DeprecatedOrUnsafeBufferHandling,$\
+               -misc-no-recursion,-performance-no-int-to-ptr,-bugprone-sizeof-expression
+TIDY_CONFIG := {Checks: '$(TIDY_CHECKS)', CheckOptions: [$\
+               {key: bugprone-reserved-identifier.AllowedIdentifiers, value: _GNU_SOURCE}]}
+TIDY_CFLAGS  = -include $(LINTDIR)/noreturn.h -I$(LUA_INCDIR) -Icsrc -pthread -DGOCHAN_DEBUG
+
+# False positives, one a line: FILE | CHECK | text of the flagged source
+# line (its start is enough, spaces trimmed). Line numbers are not used, so
+# an entry survives edits elsewhere; lint-c names any entry that no longer
+# matches, for removal.
+define LINT_SUPPRESS
+# cannotcopy() raises (luaL_error) before b is used; cppcheck does not
+# follow the wrapper's noreturn.
+csrc/copy.c | nullPointerRedundantCheck | gch_Ref *r = (gch_Ref *)b->p;
+csrc/copy.c | nullPointerRedundantCheck | int dir = b->dir;
+csrc/copy.c | ctunullpointer | gch_Ref *r = (gch_Ref *)b->p;
+# pinself: the handle is dropped on purpose, to keep core.so loaded for
+# the life of the process (RTLD_NODELETE; see core.c).
+csrc/core.c | leakReturnValNotUsed | (void)dlopen(
+# S->all is a circular list with a sentinel: g->prev and S->all.next are
+# never NULL, and unlinking S->all.next makes S->all.next another node.
+csrc/sched.c | clang-analyzer-core.NullDereference | g->prev->next = g->next;
+csrc/sched.c | clang-analyzer-unix.Malloc | all_unlink(g);
+csrc/debug.c | clang-analyzer-core.NullDereference | addf(r, "goroutine %lld [%s]", (long long)g->id
+# A goroutine is in the run queue at most once, so sched_gc's loop never
+# pops a record it freed.
+csrc/sched.c | clang-analyzer-unix.Malloc | return g;
+# getenv races only with setenv/putenv, which neither Lua nor gochan calls.
+csrc/sched.c | concurrency-mt-unsafe | const char *seed = getenv("GOCHAN_SCHED_SEED");
+endef
+export LINT_SUPPRESS
+
+# The filter of lint-c: reads diagnostics ("FILE:LINE:COL: SEVERITY: MESSAGE
+# [CHECK]", then the source line, carets and notes), drops those that
+# LINT_SUPPRESS lists and repeats (a header's, once per source), prints the
+# rest and a count; exits 1 if any is left. mawk-compatible.
+define LINT_FILTER_AWK
+function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$$/, "", s); return s }
+function suppressed(   i) {
+  for (i = 1; i <= ns; i++)
+    if (sfile[i] == bfile && index("," bcheck ",", "," scheck[i] ",") && index(bcode, scode[i]) == 1) {
+      used[i] = 1; return 1
+    }
+  return 0
+}
+function flush() {
+  if (blk == "") return
+  if (suppressed()) nsup++
+  else if (!(head in seen)) { seen[head] = 1; printf "%s", blk; nshown++ }
+  blk = ""
+}
+BEGIN {
+  n = split(ENVIRON["LINT_SUPPRESS"], lines, "\n")
+  for (i = 1; i <= n; i++) {
+    l = lines[i]
+    if (l ~ /^[ \t]*(#|$$)/) continue
+    a = index(l, " | "); rest = substr(l, a + 3); b = index(rest, " | ")
+    if (a == 0 || b == 0) { print "lint-c: LINT_SUPPRESS entry not understood: " l; nshown++; continue }
+    ns++; sfile[ns] = trim(substr(l, 1, a - 1)); scheck[ns] = trim(substr(rest, 1, b - 1))
+    scode[ns] = trim(substr(rest, b + 3)); sline[ns] = l
+  }
+}
+/^[^ \t:]+:[0-9]+:[0-9]+: [a-z]+: / && !/^[^ \t:]+:[0-9]+:[0-9]+: note: / {
+  flush()
+  head = $$0; bfile = $$0; sub(/:[0-9]+:[0-9]+: .*/, "", bfile); sub(/^.*\/csrc\//, "csrc/", bfile)
+  sub(/^[^ \t:]+:/, bfile ":", head)
+  bcheck = ""; if (match($$0, /\[[^ ]+\]$$/)) bcheck = substr($$0, RSTART + 1, RLENGTH - 2)
+  blk = head "\n"; bcode = ""; wantcode = 1; next
+}
+/^[0-9]+ warnings? generated\.$$/ { next }
+{
+  if (blk == "") { if ($$0 != "") { print; nshown++ } }
+  else { if (wantcode) { bcode = trim($$0); wantcode = 0 }; blk = blk $$0 "\n" }
+}
+END {
+  flush()
+  for (i = 1; i <= ns; i++)
+    if (!used[i]) print "lint-c: note: this LINT_SUPPRESS entry matched nothing (remove it?): " sline[i]
+  printf "lint-c: %d finding(s), %d known false positive(s) suppressed\n", nshown, nsup
+  exit nshown > 0
+}
+endef
+export LINT_FILTER_AWK
+
+TIDY_OUTS := $(patsubst csrc/%.c,$(LINTDIR)/%.tidy,$(SRCS))
+
+lint-c:
+	@for t in $(CPPCHECK) $(CLANG_TIDY); do command -v $$t >/dev/null || \
+	  { echo "lint-c: $$t is missing: run make lint-deps"; exit 1; }; done
+	@rm -f $(LINTDIR)/*.tidy $(LINTDIR)/cppcheck.out
+	@$(LINT_MAKE) -j$(LINT_JOBS) $(LINTDIR)/cppcheck.out $(TIDY_OUTS)
+	@echo "lint-c: $(CPPCHECK) and $(CLANG_TIDY) over $(SRCS)"
+	@cat $(LINTDIR)/cppcheck.out $(TIDY_OUTS) | awk "$$LINT_FILTER_AWK"
+
+# Each tool's output goes to a file (parallel runs would interleave); a
+# tool that fails adds a line that the filter counts as a finding.
+$(LINTDIR)/cppcheck.out: FORCE
+	@mkdir -p $(@D)
+	@$(CPPCHECK) $(CPPCHECK_FLAGS) --template='{file}:{line}:{column}: {severity}: {message} [{id}]\n{code}' \
+	  $(SRCS) > $@ 2>&1 || echo "cppcheck:0:0: error: $(CPPCHECK) failed (exit $$?) [lint]" >> $@
+
+$(LINTDIR)/%.tidy: csrc/%.c $(LINTDIR)/noreturn.h FORCE
+	@$(CLANG_TIDY) --quiet --config="$(TIDY_CONFIG)" --header-filter='/csrc/' $< -- $(TIDY_CFLAGS) \
+	  > $@ 2>&1 || echo "$<:0:0: error: $(CLANG_TIDY) failed (exit $$?) [lint]" >> $@
+
+$(LINTDIR)/noreturn.h: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' '/* lint only (Makefile): the Lua functions that raise never return */' \
+	  'struct lua_State;' \
+	  '__attribute__((noreturn)) int lua_error (struct lua_State *L);' \
+	  '__attribute__((noreturn)) int luaL_error (struct lua_State *L, const char *fmt, ...);' \
+	  '__attribute__((noreturn)) int luaL_argerror (struct lua_State *L, int arg, const char *extramsg);' \
+	  '__attribute__((noreturn)) int luaL_typeerror (struct lua_State *L, int arg, const char *tname);' > $@
+
+.PHONY: lint-c lint-deps
 
 # ---------------------------------------------------------------- clean
 # Also what `luarocks make` leaves in the tree (objects beside the sources).
