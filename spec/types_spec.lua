@@ -459,15 +459,22 @@ describe("types/gochan.d.lua", function()
     end)
 
     it("gochan.debug.Goroutine has the fields of a go.debug.goroutines() record", function()
-      local ch = go.chan()
+      local ch, before = go.chan(), go.numgoroutine()
       local id = go(function() ch:recv() end)
-      go.yield()  -- it starts and blocks: every field is known
       local rec
-      for _, g in ipairs(go.debug.goroutines()) do
-        if g.id == id then rec = g end
+      for _ = 1, 100 do  -- until it blocks (GOCHAN_SCHED_SEED may delay it): every field is known
+        go.yield()
+        for _, g in ipairs(go.debug.goroutines()) do
+          if g.id == id then rec = g end
+        end
+        if rec and rec.status == "waiting" then break end
       end
       ch:close()
-      go.yield()
+      for _ = 1, 100 do  -- until it has ended
+        if go.numgoroutine() == before then break end
+        go.yield()
+      end
+      assert.equal(before, go.numgoroutine())
       assert.truthy(rec, "goroutine " .. id .. " not listed")
       local keys = {}
       for k in pairs(rec) do keys[k] = true end
