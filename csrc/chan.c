@@ -58,6 +58,7 @@ static gch_Chan *chan_alloc (lua_State *L, lua_Integer cap) {
   if (c == NULL) luaL_error(L, "not enough memory");
   c->cap = cap;
   c->ref.refs = 1;
+  c->nboxes = 1;  /* the caller's box */
   c->ref.kind = &chan_kind;
   __atomic_add_fetch(&gch_nchans, 1, __ATOMIC_RELAXED);
   return c;
@@ -103,7 +104,10 @@ static gch_ChanBox *auxnewbox (lua_State *L, gch_Chan *c, int dir, int buf) {
   lua_pushvalue(L, buf);
   lua_setiuservalue(L, -2, 1);
   b->c = c;
-  if (c != NULL) gch_ref_incr(&c->ref);
+  if (c != NULL) {
+    gch_ref_incr(&c->ref);
+    __atomic_add_fetch(&c->nboxes, 1, __ATOMIC_RELAXED);
+  }
   return b;
 }
 
@@ -118,7 +122,7 @@ static int chan_new (lua_State *L) {
   else
     lua_pushnil(L);
   b = auxnewbox(L, NULL, GCH_DIR_BOTH, 2);  /* first, so 'c' cannot leak */
-  b->c = chan_alloc(L, n);
+  b->c = chan_alloc(L, n);  /* with its first box */
   return 1;
 }
 
@@ -150,8 +154,12 @@ static int chan_gc (lua_State *L) {
   gch_ChanBox *b = gchL_testchan(L, 1);
   if (b != NULL && b->c != NULL) {
     gch_Chan *c = b->c;
+    int shared = c->ref.shared;  /* read while our reference keeps c */
     b->c = NULL;
-    gch_ref_release(&c->ref);
+    if (__atomic_sub_fetch(&c->nboxes, 1, __ATOMIC_ACQ_REL) == 0 && shared &&
+        __atomic_load_n(&c->count, __ATOMIC_RELAXED) > 0)
+      gch_chan_collect(c);  /* maybe only buffers hold it now */
+    gch_ref_release(&c->ref);  /* the box's, kept across the check */
   }
   return 0;
 }

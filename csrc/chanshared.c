@@ -299,6 +299,116 @@ void gch_chan_shared (lua_State *L, gch_Ref *r) {
   if (c->istimer && c->timer != NULL) gchL_timer_globalize(L, c->timer);
 }
 
+/*
+** {======================================================
+** Cycles through buffers
+** =======================================================
+*/
+
+/*
+** A shared channel's buffered messages hold references to the objects
+** they carry, so a channel holding itself (a:send(a)), or channels holding
+** each other, would never be freed by counting alone. When the last box
+** of a shared channel goes (no Lua state can reach it but through
+** messages), this trial deletion looks at the channels without boxes that
+** its buffer reaches: if every reference to each of them comes from the
+** buffers of that set, nothing can ever reach them (a message in flight,
+** or in the buffer of a channel with boxes, would be a reference from
+** outside), so their buffers are dropped and the counts do the rest.
+** No box means no operation can run on them meanwhile. The caller (the
+** start channel's last box, being finalized) still holds one reference.
+*/
+typedef struct Set {
+  gch_Chan **a;
+  int *inner;               /* references from the set's buffers */
+  int n, cap;
+} Set;
+
+static int set_find (Set *s, gch_Chan *c) {
+  int i;
+  for (i = 0; i < s->n; i++) if (s->a[i] == c) return i;
+  return -1;
+}
+
+static int set_add (Set *s, gch_Chan *c) {
+  if (s->n == s->cap) {
+    int n = s->cap ? 2 * s->cap : 8;
+    gch_Chan **a = (gch_Chan **)realloc(s->a, (size_t)n * sizeof(*a));
+    int *in;
+    if (a == NULL) return 0;
+    s->a = a;
+    in = (int *)realloc(s->inner, (size_t)n * sizeof(*in));
+    if (in == NULL) return 0;
+    s->inner = in;
+    s->cap = n;
+  }
+  s->inner[s->n] = 0;
+  s->a[s->n++] = c;
+  return 1;
+}
+
+/* forobjs: call f on every shared object a message in c's buffer holds */
+#define forobjs(c, m, o, k, body) do { \
+    lua_Integer i_; \
+    for (i_ = 0; i_ < (c)->count; i_++) { \
+      gch_Msg *m = (c)->ring[((c)->rhead + i_) % (c)->rsz]; \
+      for (k = 0; k < gch_msg_nobjs(m); k++) { \
+        gch_Ref *o = gch_msg_obj(m, k); \
+        body \
+      } \
+    } \
+  } while (0)
+
+void gch_chan_collect (gch_Chan *start) {
+  Set s = {NULL, NULL, 0, 0};
+  gch_Msg **dead = NULL;
+  lua_Integer ndead = 0, i;
+  int x, k, ok = 1;
+  if (!set_add(&s, start)) goto done;
+  for (x = 0; x < s.n && ok; x++) {  /* 1. the box-less channels reached */
+    gch_Chan *c = s.a[x];
+    gch_lock(&c->ref);
+    forobjs(c, m, o, k, {
+      if (o->kind == start->ref.kind &&
+          __atomic_load_n(&((gch_Chan *)o)->nboxes, __ATOMIC_ACQUIRE) == 0 &&
+          set_find(&s, (gch_Chan *)o) < 0 && !set_add(&s, (gch_Chan *)o))
+        ok = 0;
+    });
+    gch_unlock(&c->ref);
+  }
+  for (x = 0; x < s.n && ok; x++) {  /* 2. references from inside */
+    gch_Chan *c = s.a[x];
+    gch_lock(&c->ref);
+    forobjs(c, m, o, k, {
+      int j = set_find(&s, (gch_Chan *)o);
+      if (j >= 0) s.inner[j]++;
+    });
+    gch_unlock(&c->ref);
+  }
+  for (x = 0; x < s.n && ok; x++)  /* 3. any from outside? then alive */
+    if (__atomic_load_n(&s.a[x]->nboxes, __ATOMIC_ACQUIRE) != 0 ||
+        __atomic_load_n(&s.a[x]->ref.refs, __ATOMIC_ACQUIRE) !=
+          s.inner[x] + (x == 0))  /* the caller still holds the start's */
+      ok = 0;
+  if (ok) {  /* 4. garbage: take their buffers, free them after */
+    lua_Integer total = 0;
+    for (x = 0; x < s.n; x++) total += s.a[x]->count;
+    dead = (gch_Msg **)malloc((size_t)(total ? total : 1) * sizeof(*dead));
+    if (dead == NULL) goto done;
+    for (x = 0; x < s.n; x++) {
+      gch_Chan *c = s.a[x];
+      gch_lock(&c->ref);
+      while (c->count > 0) dead[ndead++] = ringpop(c);
+      gch_unlock(&c->ref);
+    }
+  }
+ done:
+  free(s.a);
+  free(s.inner);
+  for (i = 0; i < ndead; i++) gch_msg_free(dead[i]);  /* the counts free them */
+  free(dead);
+}
+
 /* __gc of the guard of gch_chan_share */
 static int msglist_gc (lua_State *L) {
   gch_Msg **pm = (gch_Msg **)lua_touserdata(L, 1);

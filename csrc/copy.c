@@ -597,6 +597,15 @@ void gchL_copy_open (lua_State *L) {
   lua_pop(L, 1);
 }
 
+/* the shared objects a message holds (for the cycle check) */
+int gch_msg_nobjs (const gch_Msg *m) {
+  return m->nobjs;
+}
+
+gch_Ref *gch_msg_obj (const gch_Msg *m, int i) {
+  return m->objs[i];
+}
+
 /* gch_msg_number: a message holding one float (timer ticks); no Lua */
 gch_Msg *gch_msg_number (double n) {
   gch_Msg *m = msg_new();

@@ -304,6 +304,8 @@ struct gch_Chan {
   int istimer;              /* a timer's channel: value in 'tval', reports cap 0 */
   double tval;              /* timer channel: the fired, unreceived time */
   gch_Timer *timer;         /* timer channel: its timer (cleared when freed) */
+  int nboxes;               /* boxes in every state (atomic): 0 = reachable
+                               only through messages */
   gch_Msg **ring;           /* shared mode: buffered messages */
   lua_Integer rsz, rhead;   /* slots in 'ring' (grown up to cap); oldest */
   lua_Integer cap;          /* Go's dataqsiz */
@@ -390,6 +392,7 @@ int gch_chan_shrecv (gch_Sched *self, gch_Chan *c, gch_Msg **m, gch_G **wake);
 void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake);
 gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c);
 void gch_chan_freering (gch_Chan *c);
+void gch_chan_collect (gch_Chan *c);
 void gch_chan_share (lua_State *L, gch_Ref *r, int box);
 void gch_chan_shared (lua_State *L, gch_Ref *r);
 int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k);
@@ -419,6 +422,8 @@ int gchL_decode (lua_State *L, const gch_Msg *m);
 void gch_msg_free (gch_Msg *m);
 gch_Msg *gch_msg_number (double n);                  /* NULL: no memory */
 int gch_msg_isscalar (const gch_Msg *m);
+int gch_msg_nobjs (const gch_Msg *m);
+gch_Ref *gch_msg_obj (const gch_Msg *m, int i);
 void gchL_copy_open (lua_State *L);
 
 /* ---- shared.c ---- */

@@ -912,7 +912,7 @@ describe("shared objects", function()
     end, "the channels to be freed")
   end)
 
-  it("are freed when only messages in their own buffers reference them #thread #knownbug",
+  it("are freed when only messages in their own buffers reference them #thread",
      function()
     -- Go collects a channel that holds itself; API.md: "a channel is
     -- garbage-collected when no Lua state references it". In a fresh
