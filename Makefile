@@ -6,10 +6,13 @@
 #                   spec/driver/*.c multi-state drivers
 #   make demo       run examples/02_producer_consumer.lua
 #   make bench      run bench/run.lua
-#   make lint       luacheck, and the rockspec's lists against csrc/ and lua/
+#   make lint       luacheck, cppcheck and clang-tidy, and the rockspec's lists
+#                   against csrc/ and lua/
 #   make asan       specs against an ASan+UBSan build (build/asan/), leaks on
 #   make tsan       specs against a TSan build (build/tsan/)
 #   make valgrind   specs with lua5.4 under valgrind memcheck
+#   make test-asan, test-tsan (the #thread specs), test-valgrind: the same
+#   make soak       randomized schedules and cross-thread stress (SOAK_SECONDS)
 #   make install    DESTDIR, PREFIX, INST_LIBDIR, INST_LUADIR are honoured
 #   make deps       install the Debian packages the targets above need
 #   make clean

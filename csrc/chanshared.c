@@ -247,7 +247,7 @@ void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
   lua_Integer nsend = 0, n, i;
   gch_Msg **pm;
   for (w = c->sendq.first; w != NULL; w = w->next) nsend++;
-  n = (c->istimer ? c->count : c->count) + nsend;
+  n = c->count + nsend;
   pm = (gch_Msg **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*pm), 0);
   memset(pm, 0, (size_t)(n + 1) * sizeof(*pm));
   /* the guard: on a raise its __gc frees what was encoded */
@@ -347,17 +347,12 @@ static int set_add (Set *s, gch_Chan *c) {
   return 1;
 }
 
-/* forobjs: call f on every shared object a message in c's buffer holds */
-#define forobjs(c, m, o, k, body) do { \
-    lua_Integer i_; \
-    for (i_ = 0; i_ < (c)->count; i_++) { \
-      gch_Msg *m = (c)->ring[((c)->rhead + i_) % (c)->rsz]; \
-      for (k = 0; k < gch_msg_nobjs(m); k++) { \
-        gch_Ref *o = gch_msg_obj(m, k); \
-        body \
-      } \
-    } \
-  } while (0)
+/* ringobj: the k-th shared object held by the i-th buffered message of c,
+   or NULL past the last one of that message */
+static gch_Ref *ringobj (gch_Chan *c, lua_Integer i, int k) {
+  gch_Msg *m = c->ring[(c->rhead + i) % c->rsz];
+  return k < gch_msg_nobjs(m) ? gch_msg_obj(m, k) : NULL;
+}
 
 void gch_chan_collect (gch_Chan *start) {
   Set s = {NULL, NULL, 0, 0};
@@ -368,21 +363,26 @@ void gch_chan_collect (gch_Chan *start) {
   for (x = 0; x < s.n && ok; x++) {  /* 1. the box-less channels reached */
     gch_Chan *c = s.a[x];
     gch_lock(&c->ref);
-    forobjs(c, m, o, k, {
-      if (o->kind == start->ref.kind &&
-          __atomic_load_n(&((gch_Chan *)o)->nboxes, __ATOMIC_ACQUIRE) == 0 &&
-          set_find(&s, (gch_Chan *)o) < 0 && !set_add(&s, (gch_Chan *)o))
-        ok = 0;
-    });
+    for (i = 0; i < c->count; i++) {
+      gch_Ref *o;
+      for (k = 0; (o = ringobj(c, i, k)) != NULL; k++)
+        if (o->kind == start->ref.kind &&
+            __atomic_load_n(&((gch_Chan *)o)->nboxes, __ATOMIC_ACQUIRE) == 0 &&
+            set_find(&s, (gch_Chan *)o) < 0 && !set_add(&s, (gch_Chan *)o))
+          ok = 0;
+    }
     gch_unlock(&c->ref);
   }
   for (x = 0; x < s.n && ok; x++) {  /* 2. references from inside */
     gch_Chan *c = s.a[x];
     gch_lock(&c->ref);
-    forobjs(c, m, o, k, {
-      int j = set_find(&s, (gch_Chan *)o);
-      if (j >= 0) s.inner[j]++;
-    });
+    for (i = 0; i < c->count; i++) {
+      gch_Ref *o;
+      for (k = 0; (o = ringobj(c, i, k)) != NULL; k++) {
+        int j = set_find(&s, (gch_Chan *)o);
+        if (j >= 0) s.inner[j]++;
+      }
+    }
     gch_unlock(&c->ref);
   }
   for (x = 0; x < s.n && ok; x++)  /* 3. any from outside? then alive */

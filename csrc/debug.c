@@ -180,11 +180,11 @@ static int debug_goroutines (lua_State *L) {
            cur ? "running" : st == GCH_GWAITING ? "waiting" \
                 : st == GCH_GRUNNABLE ? "runnable" : "running", \
            st == GCH_GWAITING ? what(g, 1) : ""); \
-      if (rs && g->anchor != LUA_NOREF) addcreated(&r, g); \
+      if ((rs) && g->anchor != LUA_NOREF) addcreated(&r, g); \
       addf(&r, "\t"); \
-      if (rs && cur) addwhere(&r, L); \
-      else if (rs && st == GCH_GWAITING) addwhere(&r, g->blockL); \
-      else if (rs && g->nargs < 0) addwhere(&r, g->co); \
+      if ((rs) && cur) addwhere(&r, L); \
+      else if ((rs) && st == GCH_GWAITING) addwhere(&r, g->blockL); \
+      else if ((rs) && g->nargs < 0) addwhere(&r, g->co); \
       addf(&r, "\n"); \
     } \
     pthread_mutex_unlock(&(sched)->glock); \
@@ -224,8 +224,8 @@ static int debug_goroutines (lua_State *L) {
 static int debug_dump (lua_State *L) {
   gch_Sched *S = gchL_sched(L);
   gchL_pushreport(L, S, NULL, GCH_REPORT_DUMP);
-  fwrite(lua_tostring(L, -1), 1, lua_rawlen(L, -1), stderr);
-  fflush(stderr);
+  (void)fwrite(lua_tostring(L, -1), 1, lua_rawlen(L, -1), stderr);
+  (void)fflush(stderr);
   return 0;
 }
 

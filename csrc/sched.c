@@ -357,7 +357,7 @@ void gchL_pusherror (lua_State *L, gch_Sched *S) {
       return;
     }
   }
-  fprintf(stderr, "gochan: a goroutine error could not be queued (no memory): %s\n",
+  (void)fprintf(stderr, "gochan: a goroutine error could not be queued (no memory): %s\n",
           lua_type(L, top) == LUA_TSTRING ? lua_tostring(L, top) : "?");
   lua_settop(L, top - 1);
 }
@@ -389,7 +389,7 @@ static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
       lua_pushstring(L, why ? why : "?");
       if (lua_pcall(L, 3, 1, 0) == LUA_OK) gchL_pusherror(L, S);
       else {
-        fprintf(stderr, "gochan: goroutine %lld failed: %s\n", (long long)g->id,
+        (void)fprintf(stderr, "gochan: goroutine %lld failed: %s\n", (long long)g->id,
                 msg ? msg : "?");
         lua_pop(L, 1);
       }
@@ -970,7 +970,7 @@ static int sched_gc (lua_State *L) {
   while (S->errhead != S->errtail) {
     lua_rawgeti(L, -1, (lua_Integer)++S->errhead);
     if (S->thread == NULL)
-      fprintf(stderr, "gochan: goroutine error never raised in the main goroutine: %s\n",
+      (void)fprintf(stderr, "gochan: goroutine error never raised in the main goroutine: %s\n",
               lua_tostring(L, -1));
     lua_pop(L, 1);
   }

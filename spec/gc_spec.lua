@@ -393,7 +393,8 @@ describe("gochan garbage collection", function()
       ]]))
     end)
 
-    vit("frees everything under valgrind after goroutines failed, were resumed or closed by user code #valgrind", function()
+    vit("frees everything under valgrind after goroutines failed, were resumed or closed by user code"
+        .. " #valgrind", function()
       assert_clean(valgrind([[
         local go = require "gochan"
         local c = go.chan()
