@@ -288,6 +288,8 @@ struct gch_Sched {
   unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
   int chaos;                /* GOCHAN_SCHED_SEED: randomized scheduling */
+  int readyfront;           /* timers firing: readied goroutines run first */
+  size_t nfront;            /* how many were put at the front */
 };
 
 /*
@@ -344,6 +346,7 @@ gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */
 gch_Sched *gchL_schedof (lua_State *L);                /* from the registry */
 void gch_sched_ready (gch_Sched *self, gch_G *g);
 void gch_sched_remote (gch_Sched *self, gch_G *g);
+void gch_sched_frontbatch (gch_Sched *S, int begin);
 gch_Family *gch_family_new (void);
 void gch_family_threadstart (gch_Family *F);
 void gch_family_threadend (gch_Family *F);

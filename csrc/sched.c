@@ -90,6 +90,34 @@ static void runq_push (gch_Sched *S, gch_G *g) {
   S->runq[(S->rqhead + S->rqlen++) & (S->rqcap - 1)] = g;  /* rqcap: 2^k */
 }
 
+/* runq_pushfront: 'g' runs next (timer wake-ups: Go's runnext) */
+static void runq_pushfront (gch_Sched *S, gch_G *g) {
+  gch_assert(S->rqlen < S->rqcap);
+  S->rqhead = (S->rqhead + S->rqcap - 1) & (S->rqcap - 1);
+  S->runq[S->rqhead] = g;
+  S->rqlen++;
+}
+
+/* gch_sched_frontbatch: goroutines readied between begin (1) and end (0)
+   run first, in the order they were readied (the timers that woke them) */
+void gch_sched_frontbatch (gch_Sched *S, int begin) {
+  if (begin) {
+    S->readyfront = 1;
+    S->nfront = 0;
+  }
+  else {
+    size_t i, n = S->nfront, m = S->rqcap - 1;
+    for (i = 0; i < n / 2; i++) {  /* pushed at the front: reverse them */
+      gch_G **a = &S->runq[(S->rqhead + i) & m];
+      gch_G **b = &S->runq[(S->rqhead + n - 1 - i) & m];
+      gch_G *t = *a;
+      *a = *b;
+      *b = t;
+    }
+    S->readyfront = 0;
+  }
+}
+
 static gch_G *runq_pop (gch_Sched *S) {
   gch_G *g = S->runq[S->rqhead];
   if (++S->rqhead == S->rqcap) S->rqhead = 0;
@@ -475,7 +503,11 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
       return;
     }
     setstatus(g, GCH_GRUNNABLE);
-    runq_push(S, g);
+    if (S->readyfront) {  /* woken by a timer: it is late already */
+      runq_pushfront(S, g);
+      S->nfront++;
+    }
+    else runq_push(S, g);
     return;
   }
   F = S->fam;

@@ -361,6 +361,8 @@ static int firefunc (lua_State *L) {
 */
 void gchL_timer_run (lua_State *L, gch_Sched *S) {
   double now = gch_now();
+  if (S->timers.n == 0 || S->timers.a[0]->when > now) return;
+  gch_sched_frontbatch(S, 1);  /* the goroutines they wake run next */
   while (S->timers.n > 0 && S->timers.a[0]->when <= now) {
     gch_Timer *t = S->timers.a[0];
     heap_del(&S->timers, t);
@@ -384,6 +386,7 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
     }
     gch_ref_release(&t->ref);  /* the heap's */
   }
+  gch_sched_frontbatch(S, 0);
 }
 
 /* gch_timer_next: the earliest deadline, or -1 if no timer is armed */
