@@ -25,6 +25,21 @@ void gchL_pushupvalues (lua_State *L) {
 }
 
 /*
+** gchL_newclass: the metatable 'tname' with __index = a table of 'methods'
+** and the metamethods 'meta', all with the core's shared upvalues (only
+** while opening). [-0, +0, m]
+*/
+void gchL_newclass (lua_State *L, const char *tname, const luaL_Reg *methods,
+                    const luaL_Reg *meta) {
+  luaL_newmetatable(L, tname);
+  lua_newtable(L);
+  gchL_setfuncs(L, -1, methods);
+  lua_setfield(L, -2, "__index");
+  gchL_setfuncs(L, -1, meta);
+  lua_pop(L, 1);
+}
+
+/*
 ** gchL_testbox: the box at 'arg' if it is one of kind 'tag', else NULL.
 ** A box is recognised by its size and tag (see gch_Box), without pushing
 ** its metatable: this is on every channel operation.

@@ -450,6 +450,8 @@ void gchL_select_open (lua_State *L);
 /* set 'l' into the table at 't' with the core's shared upvalues */
 void gchL_setfuncs (lua_State *L, int t, const luaL_Reg *l);
 void gchL_pushupvalues (lua_State *L);                 /* while opening */
+void gchL_newclass (lua_State *L, const char *tname, const luaL_Reg *methods,
+                    const luaL_Reg *meta);
 gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag);
 gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt);
 

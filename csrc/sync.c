@@ -759,15 +759,13 @@ static const luaL_Reg sync_funcs[] = {
   {NULL, NULL}
 };
 
-/* newclass: metatable 'tname' with __index = methods, __gc, __name */
+static const luaL_Reg sync_meta[] = {
+  {"__gc", sync_gc},
+  {NULL, NULL}
+};
+
 static void newclass (lua_State *L, const char *tname, const luaL_Reg *methods) {
-  luaL_newmetatable(L, tname);
-  lua_newtable(L);
-  gchL_setfuncs(L, -1, methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, sync_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pop(L, 1);
+  gchL_newclass(L, tname, methods, sync_meta);
 }
 
 void gchL_sync_open (lua_State *L) {

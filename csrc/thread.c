@@ -307,15 +307,13 @@ static const luaL_Reg thread_funcs[] = {
   {NULL, NULL}
 };
 
+static const luaL_Reg thread_meta[] = {
+  {"__gc", thread_gc},
+  {"__tostring", thread_tostring},
+  {NULL, NULL}
+};
+
 void gchL_thread_open (lua_State *L) {
-  luaL_newmetatable(L, THREAD_T);
-  lua_newtable(L);
-  gchL_setfuncs(L, -1, thread_methods);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, thread_gc);
-  lua_setfield(L, -2, "__gc");
-  lua_pushcfunction(L, thread_tostring);
-  lua_setfield(L, -2, "__tostring");
-  lua_pop(L, 1);
+  gchL_newclass(L, THREAD_T, thread_methods, thread_meta);
   gchL_setfuncs(L, GCH_IDX_MODULE, thread_funcs);
 }
