@@ -1004,13 +1004,22 @@ local function row_cells (lr)
   return cells
 end
 
--- previous(mdpath, names) -> { [row name] = median cell }, facts: what the
--- last results.md said, for the X4 regression note
+-- previous(mdpath, names) -> { [row name] = median cell }, commit, date:
+-- what the last committed bench/results.md said (git HEAD), or else the
+-- file at mdpath, for the X4 regression note
 local function previous (mdpath, names)
-  local f = mdpath ~= "-" and io.open(mdpath)
-  if not f then return nil end
-  local text = f:read("a")
-  f:close()
+  local text
+  local p = io.popen("git -C " .. lib.shquote(dir) .. " show HEAD:./results.md 2>/dev/null")
+  if p then
+    text = p:read("a")
+    p:close()
+  end
+  if not text or text == "" then
+    local f = mdpath ~= "-" and io.open(mdpath)
+    if not f then return nil end
+    text = f:read("a")
+    f:close()
+  end
   local got = {}
   for line in text:gmatch("[^\n]+") do
     local cells = {}
@@ -1073,7 +1082,7 @@ local function main ()
     if prev and prev[lr.name] then
       local _, med = lib.stats(lr.gv)
       if med then
-        notes[#notes + 1] = ("X4 regression check, %s: gochan median %s %s, previous results.md%s %s (%+.0f%%)")
+        notes[#notes + 1] = ("X4 regression check, %s: gochan median %s %s; committed results.md%s: %s (%+.0f%%)")
           :format(lr.name, lib.fmt(med), lr.unit,
                   prevcommit and (" (commit " .. prevcommit .. (prevdate and (", " .. prevdate) or "") .. ")") or "",
                   lib.fmt(prev[lr.name]), (med / prev[lr.name] - 1) * 100)
