@@ -229,6 +229,8 @@ struct gch_G {
   int nws;                  /* slots in 'ws' */
   gch_G *prev, *next;       /* all live goroutines, oldest first */
   gch_G *inboxnext;         /* in its scheduler's inbox (fam->mu) */
+  unsigned wgen;            /* which wait this is: bumped by each new wait */
+  unsigned rwake;           /* the wait a remote waker completed (obj lock) */
 };
 
 /*

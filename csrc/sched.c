@@ -188,6 +188,7 @@ static void auxdropwaiters (gch_G *g) {
 static void auxlose (gch_Sched *S, gch_G *g) {
   if (g->lost) return;
   auxdropwaiters(g);
+  g->wgen++;  /* a wake-up already on its way is stale now */
   g->lost = 1;
   all_unlink(g);  /* no longer live */
   livedelta(S, -1);
@@ -241,11 +242,10 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
   return g;
 }
 
-/* newco: (protected) a new coroutine, anchored: its ref, as an integer */
+/* newco: (protected) a new coroutine anchored in table 1: its ref */
 static int newco (lua_State *L) {
-  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
   lua_newthread(L);
-  lua_pushinteger(L, luaL_ref(L, -2));  /* unref'd in auxfreeg / auxdropco */
+  lua_pushinteger(L, luaL_ref(L, 1));  /* unref'd in auxfreeg */
   return 1;
 }
 
@@ -264,9 +264,9 @@ static int auxattach (lua_State *L, gch_Sched *S, gch_G *g) {
     g->anchor = S->copool[S->ncopool].ref;
   }
   else {
-    lua_pushvalue(L, GCH_UV_SCHED);
-    lua_pushcclosure(L, newco, 1);
-    if (lua_pcall(L, 0, 1, 0) != LUA_OK) return 0;
+    lua_pushcfunction(L, newco);  /* a light function: nothing to allocate */
+    lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK) return 0;
     g->anchor = (int)lua_tointeger(L, -1);
     lua_pop(L, 1);
     lua_getiuservalue(L, GCH_UV_SCHED, 1);
@@ -437,6 +437,8 @@ static void auxfinish (lua_State *L, gch_Sched *S, gch_G *g, int st) {
 ** =======================================================
 */
 
+static void draininbox (gch_Sched *S);
+
 /*
 ** runone: resume the goroutine at the head of the run queue until it
 ** parks, yields or ends. Returns 0 if nothing was runnable.
@@ -454,7 +456,9 @@ static int runone (lua_State *L, gch_Sched *S) {
   g = runq_pop(S);
   if (g->nargs < 0 && lua_status(g->co) != LUA_YIELD)
     auxlose(S, g);  /* user code resumed or closed it while it was queued */
-  if (g->lost) {
+  if (g->lost) {  /* no wake-up may still point at it when it is freed */
+    while (__atomic_load_n(&S->fam->inflight, __ATOMIC_ACQUIRE) > 0) sched_yield();
+    draininbox(S);
     S->nlost--;
     auxfreeg(L, S, g);
     return 1;
@@ -502,6 +506,7 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
       g->woken = 1;
       return;
     }
+    if (l_unlikely(g == &S->main)) return;  /* never queued: it runs inline */
     setstatus(g, GCH_GRUNNABLE);
     if (S->readyfront) {  /* woken by a timer: it is late already */
       runq_pushfront(S, g);
@@ -533,6 +538,7 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
 /* gch_sched_remote: (the waiter of 'g', of another state, is in hand) */
 void gch_sched_remote (gch_Sched *self, gch_G *g) {
   (void)self;  /* NULL for the timer thread */
+  g->rwake = g->wgen;  /* under the waited object's lock */
   __atomic_add_fetch(&g->S->fam->inflight, 1, __ATOMIC_ACQUIRE);
 }
 
@@ -548,7 +554,9 @@ static void draininbox (gch_Sched *S) {
   while (g != NULL) {
     gch_G *next = g->inboxnext;
     g->inboxnext = NULL;
-    gch_sched_ready(S, g);
+    /* a wake-up for a wait that already ended (it failed, or user code
+       took the goroutine) is stale: the goroutine may wait again since */
+    if (g->rwake == g->wgen && !g->lost) gch_sched_ready(S, g);
     g = next;
   }
 }
@@ -759,6 +767,7 @@ gch_G *gchL_current (lua_State *L, gch_Sched *S) {
   if (l_unlikely(g->status == GCH_GWAITING))  /* its waiter is in use */
     luaL_error(L, "attempt to block in a finalizer or handler run while "
                   "goroutine %I is blocked", (LUAI_UACINT)g->id);
+  g->wgen++;  /* a new wait: wake-ups of earlier ones are stale */
   g->won = NULL;  /* before any waiter is queued: a waker may set it at once */
   return g;
 }
@@ -780,6 +789,17 @@ int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
     return lua_yieldk(L, 0, (lua_KContext)g, k);
   }
   g->waitstatus = waitinline(L, S, g);
+  if (g->waitstatus != GCH_OK) {
+    /* a waker on another thread may have completed the wait meanwhile (it
+       is on its way to our inbox): withdraw the waiters under their locks;
+       if one was completed, the wait succeeded, and the error waits for the
+       next blocking call: no value or hand-off is lost */
+    int i;
+    gch_waiter_dequeue(&g->w1);
+    for (i = 0; i < g->nws; i++) gch_waiter_dequeue(&g->ws[i]);
+    if (g->won != NULL) g->waitstatus = GCH_OK;
+    g->wgen++;  /* its wake-up, if on its way, is stale: we are done */
+  }
   setstatus(g, GCH_GRUNNING);
   return k(L, LUA_OK, (lua_KContext)g);
 }

@@ -251,21 +251,32 @@ static gch_Chan **sharedcases (lua_State *L, gch_G *g, int n, int *nlocks) {
 ** chosen: run case 'i', ready now, with the shared channels locked; it
 ** unlocks them. Returns like select.
 */
+static int select_select (lua_State *L);
+
+/* again: run the select from the start (its cases are at 1) */
+static int again (lua_State *L) {
+  lua_settop(L, 1);
+  return select_select(L);
+}
+
 static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
                    gch_Chan **locks, int nlocks) {
   gch_Chan *c = casechan(L, i);
   gch_G *wake = NULL;
   gch_Msg *m = NULL;
   int st;
+  /* Pass 2 only looked: the peer it saw may have been taken since by
+     another thread (a select it was in won elsewhere): then choose again. */
   if (!c->ref.shared) {  /* local: only this thread touches it */
     selunlock(locks, nlocks);
     if (nlocks > 0) freemsgs(g, n);
     if (casekind(L, i) == CASE_RECV) {
-      gchL_chan_tryrecv(L, S, c, BOX_IDX(i));  /* ready: cannot block */
+      if (gchL_chan_tryrecv(L, S, c, BOX_IDX(i)) == GCH_WOULDBLOCK) return again(L);
       return dispatch(L, i, 2);
     }
-    if (gchL_chan_trysend(L, S, c, BOX_IDX(i), VALUE_IDX(i)) == GCH_CLOSED)
-      return gchL_raise(L, S, GCH_CLOSED);
+    st = gchL_chan_trysend(L, S, c, BOX_IDX(i), VALUE_IDX(i));
+    if (st == GCH_WOULDBLOCK) return again(L);
+    if (st == GCH_CLOSED) return gchL_raise(L, S, GCH_CLOSED);
     return dispatch(L, i, 0);
   }
   if (casekind(L, i) == CASE_RECV) {
@@ -273,6 +284,7 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
     selunlock(locks, nlocks);
     freemsgs(g, n);
     if (wake != NULL) gch_sched_ready(S, wake);
+    if (st == GCH_WOULDBLOCK) return again(L);
     if (st == GCH_CLOSED) {
       lua_pushnil(L);
       lua_pushboolean(L, 0);
@@ -285,6 +297,7 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
   selunlock(locks, nlocks);
   freemsgs(g, n);
   if (wake != NULL) gch_sched_ready(S, wake);
+  if (st == GCH_WOULDBLOCK) return again(L);
   if (st != GCH_OK) return gchL_raise(L, S, st);
   return dispatch(L, i, 0);
 }

@@ -153,7 +153,7 @@ static void *thread_main (void *arg) {
     waitq_remove(&t->joiners, w);
     w->success = 1;
     w->g->won = w;
-    __atomic_add_fetch(&F->inflight, 1, __ATOMIC_ACQUIRE);
+    gch_sched_remote(NULL, w->g);  /* counts the wake-up in flight */
     w->next = list;
     list = w;
   }
