@@ -292,6 +292,7 @@ struct gch_Sched {
   int chaos;                /* GOCHAN_SCHED_SEED: randomized scheduling */
   int readyfront;           /* timers firing: readied goroutines run first */
   size_t nfront;            /* how many were put at the front */
+  size_t nearly;            /* the timer-woken block at the head, not run yet */
 };
 
 /*

@@ -98,6 +98,18 @@ static void runq_pushfront (gch_Sched *S, gch_G *g) {
   S->rqlen++;
 }
 
+/* runq_reverse: reverse the first n entries of the run queue */
+static void runq_reverse (gch_Sched *S, size_t n) {
+  size_t i, m = S->rqcap - 1;
+  for (i = 0; i < n / 2; i++) {
+    gch_G **a = &S->runq[(S->rqhead + i) & m];
+    gch_G **b = &S->runq[(S->rqhead + n - 1 - i) & m];
+    gch_G *t = *a;
+    *a = *b;
+    *b = t;
+  }
+}
+
 /* gch_sched_frontbatch: goroutines readied between begin (1) and end (0)
    run first, in the order they were readied (the timers that woke them) */
 void gch_sched_frontbatch (gch_Sched *S, int begin) {
@@ -106,20 +118,20 @@ void gch_sched_frontbatch (gch_Sched *S, int begin) {
     S->nfront = 0;
   }
   else {
-    size_t i, n = S->nfront, m = S->rqcap - 1;
-    for (i = 0; i < n / 2; i++) {  /* pushed at the front: reverse them */
-      gch_G **a = &S->runq[(S->rqhead + i) & m];
-      gch_G **b = &S->runq[(S->rqhead + n - 1 - i) & m];
-      gch_G *t = *a;
-      *a = *b;
-      *b = t;
-    }
+    /* the queue starts with this batch, reversed, then what earlier
+       batches woke and has not run yet: make it those, then this batch,
+       each in deadline order */
+    size_t n = S->nfront, o = S->nearly;
+    runq_reverse(S, n + o);
+    runq_reverse(S, o);
+    S->nearly = n + o;
     S->readyfront = 0;
   }
 }
 
 static gch_G *runq_pop (gch_Sched *S) {
   gch_G *g = S->runq[S->rqhead];
+  if (S->nearly > 0) S->nearly--;  /* one of the timer-woken block */
   if (++S->rqhead == S->rqcap) S->rqhead = 0;
   S->rqlen--;
   return g;
@@ -385,7 +397,7 @@ void gchL_pusherror (lua_State *L, gch_Sched *S) {
       return;
     }
   }
-  (void)fprintf(stderr, "gochan: a goroutine error could not be queued (no memory): %s\n",
+  (void)fprintf(stderr, "gochan: a goroutine error could not be queued (C stack or memory exhausted): %s\n",
           lua_type(L, top) == LUA_TSTRING ? lua_tostring(L, top) : "?");
   lua_settop(L, top - 1);
 }
@@ -508,7 +520,7 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
     }
     if (l_unlikely(g == &S->main)) return;  /* never queued: it runs inline */
     setstatus(g, GCH_GRUNNABLE);
-    if (S->readyfront) {  /* woken by a timer: it is late already */
+    if (S->readyfront && !S->chaos) {  /* woken by a timer: late already */
       runq_pushfront(S, g);
       S->nfront++;
     }

@@ -174,7 +174,7 @@ describe("gochan time", function()
       end)
     end)
 
-    it("wakes a sleeping goroutine while main busy-waits with go.yield() #knownbug", function()
+    it("wakes a sleeping goroutine while main busy-waits with go.yield()", function()
       local woke = false
       go(function() go.sleep(0.01); woke = true end)
       local t0 = go.now()
@@ -305,7 +305,7 @@ describe("gochan time", function()
       assert.equal("data", v)
     end)
 
-    it("fires while main polls it with select-default and go.yield() #knownbug", function()
+    it("fires while main polls it with select-default and go.yield()", function()
       local ch = go.after(0.01)
       local t0 = go.now()
       local i = 0
