@@ -207,7 +207,7 @@ ASAN_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 TSAN_SAN     := -fsanitize=thread
 SAN_CFLAGS    = -O1 -g -fno-omit-frame-pointer -fPIC -DGOCHAN_DEBUG
 ASAN_DETECT_LEAKS ?= 1
-ASAN_OPTS     = ASAN_OPTIONS=detect_leaks=$(ASAN_DETECT_LEAKS):strict_string_checks=1 \
+ASAN_OPTS     = GOCHAN_GC=aggressive ASAN_OPTIONS=detect_leaks=$(ASAN_DETECT_LEAKS):strict_string_checks=1 \
                 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 TSAN_OPTS     = TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 BUSTED_SCRIPT ?= $(shell command -v $(BUSTED) 2>/dev/null)
