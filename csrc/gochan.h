@@ -290,9 +290,9 @@ struct gch_Sched {
   unsigned ticks;           /* resumes since timers were last checked */
   int closing;              /* the state is being closed: nothing runs */
   int chaos;                /* GOCHAN_SCHED_SEED: randomized scheduling */
-  int readyfront;           /* timers firing: readied goroutines run first */
-  size_t nfront;            /* how many were put at the front */
-  size_t nearly;            /* the timer-woken block at the head, not run yet */
+  int readyfront;           /* timers firing: readied goroutines go on 'tq' */
+  gch_G **tq;               /* ring of timer-woken goroutines, run first */
+  size_t tqhead, tqlen;     /* (capacity: rqcap) */
 };
 
 /*

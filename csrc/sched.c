@@ -90,48 +90,33 @@ static void runq_push (gch_Sched *S, gch_G *g) {
   S->runq[(S->rqhead + S->rqlen++) & (S->rqcap - 1)] = g;  /* rqcap: 2^k */
 }
 
-/* runq_pushfront: 'g' runs next (timer wake-ups: Go's runnext) */
-static void runq_pushfront (gch_Sched *S, gch_G *g) {
-  gch_assert(S->rqlen < S->rqcap);
-  S->rqhead = (S->rqhead + S->rqcap - 1) & (S->rqcap - 1);
-  S->runq[S->rqhead] = g;
-  S->rqlen++;
-}
-
-/* runq_reverse: reverse the first n entries of the run queue */
-static void runq_reverse (gch_Sched *S, size_t n) {
-  size_t i, m = S->rqcap - 1;
-  for (i = 0; i < n / 2; i++) {
-    gch_G **a = &S->runq[(S->rqhead + i) & m];
-    gch_G **b = &S->runq[(S->rqhead + n - 1 - i) & m];
-    gch_G *t = *a;
-    *a = *b;
-    *b = t;
-  }
+/*
+** The timer queue: goroutines woken by timers (go.sleep, a timer's
+** channel) are late already, so they run before the run queue, in the
+** order their timers fired, i.e. by deadline (Go's runnext, kept FIFO).
+** Same capacity as the run queue: a goroutine is in at most one of them.
+*/
+static void tq_push (gch_Sched *S, gch_G *g) {
+  gch_assert(S->tqlen < S->rqcap);
+  S->tq[(S->tqhead + S->tqlen++) & (S->rqcap - 1)] = g;
 }
 
 /* gch_sched_frontbatch: goroutines readied between begin (1) and end (0)
-   run first, in the order they were readied (the timers that woke them) */
+   go on the timer queue */
 void gch_sched_frontbatch (gch_Sched *S, int begin) {
-  if (begin) {
-    S->readyfront = 1;
-    S->nfront = 0;
-  }
-  else {
-    /* the queue starts with this batch, reversed, then what earlier
-       batches woke and has not run yet: make it those, then this batch,
-       each in deadline order */
-    size_t n = S->nfront, o = S->nearly;
-    runq_reverse(S, n + o);
-    runq_reverse(S, o);
-    S->nearly = n + o;
-    S->readyfront = 0;
-  }
+  S->readyfront = begin;
 }
 
+/* runq_pop: the next goroutine to run: the timer queue's first */
 static gch_G *runq_pop (gch_Sched *S) {
-  gch_G *g = S->runq[S->rqhead];
-  if (S->nearly > 0) S->nearly--;  /* one of the timer-woken block */
+  gch_G *g;
+  if (S->tqlen > 0) {
+    g = S->tq[S->tqhead];
+    S->tqhead = (S->tqhead + 1) & (S->rqcap - 1);
+    S->tqlen--;
+    return g;
+  }
+  g = S->runq[S->rqhead];
   if (++S->rqhead == S->rqcap) S->rqhead = 0;
   S->rqlen--;
   return g;
@@ -140,16 +125,25 @@ static gch_G *runq_pop (gch_Sched *S) {
 /* auxreserve: make the run queue able to hold one more goroutine. */
 static void auxreserve (lua_State *L, gch_Sched *S) {
   size_t need = (size_t)(S->live + S->nlost) + 2, n, i;
-  gch_G **q;
+  gch_G **q, **t;
   if (need <= S->rqcap) return;
   n = S->rqcap * 2;
   q = (gch_G **)malloc(n * sizeof(*q));
-  if (q == NULL) luaL_error(L, "not enough memory");
-  for (i = 0; i < S->rqlen; i++)  /* unwrap the ring */
+  t = (gch_G **)malloc(n * sizeof(*t));
+  if (q == NULL || t == NULL) {
+    free(q);
+    free(t);
+    luaL_error(L, "not enough memory");
+  }
+  for (i = 0; i < S->rqlen; i++)  /* unwrap the rings */
     q[i] = S->runq[(S->rqhead + i) % S->rqcap];
+  for (i = 0; i < S->tqlen; i++)
+    t[i] = S->tq[(S->tqhead + i) % S->rqcap];
   free(S->runq);
+  free(S->tq);
   S->runq = q;
-  S->rqhead = 0;
+  S->tq = t;
+  S->rqhead = S->tqhead = 0;
   S->rqcap = n;
 }
 
@@ -458,7 +452,7 @@ static void draininbox (gch_Sched *S);
 static int runone (lua_State *L, gch_Sched *S) {
   gch_G *g, *saved = S->current;
   int st, nres;
-  if (S->rqlen == 0) return 0;
+  if (S->rqlen + S->tqlen == 0) return 0;
   if (l_unlikely(S->chaos) && S->rqlen > 1) {  /* a random one goes first */
     size_t k = (S->rqhead + gch_sched_rand(S) % S->rqlen) & (S->rqcap - 1);
     gch_G *t = S->runq[k];
@@ -520,10 +514,7 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
     }
     if (l_unlikely(g == &S->main)) return;  /* never queued: it runs inline */
     setstatus(g, GCH_GRUNNABLE);
-    if (S->readyfront && !S->chaos) {  /* woken by a timer: late already */
-      runq_pushfront(S, g);
-      S->nfront++;
-    }
+    if (S->readyfront && !S->chaos) tq_push(S, g);  /* woken by a timer */
     else runq_push(S, g);
     return;
   }
@@ -706,7 +697,7 @@ static int waitinline (lua_State *L, gch_Sched *S, gch_G *g) {
       gchL_timer_run(L, S);
     if (runone(L, S) || g->woken) continue;
     if (S->timers.n > 0) gchL_timer_run(L, S);
-    if (S->rqlen > 0 || g->woken) continue;
+    if (S->rqlen + S->tqlen > 0 || g->woken) continue;
     if (!auxidle(L, S)) { st = GCH_DEADLOCK; break; }
     if (S->timers.n > 0) gchL_timer_run(L, S);
   }
@@ -729,7 +720,7 @@ static int sched_waitall (lua_State *L) {
     if (S->timers.n > 0 && (++S->ticks & 15) == 0) gchL_timer_run(L, S);
     if (runone(L, S)) continue;
     if (S->timers.n > 0) gchL_timer_run(L, S);
-    if (S->rqlen > 0) continue;
+    if (S->rqlen + S->tqlen > 0) continue;
     setstatus(g, GCH_GWAITING);
     setreason(g, "thread join");
     g->blockL = L;
@@ -955,7 +946,7 @@ static int sched_gosched (lua_State *L) {
   luaL_checkstack(L, 6, NULL);
   draininbox(S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* a busy main still fires them */
-  for (n = S->rqlen; n > 0 && runone(L, S); n--) {}
+  for (n = S->rqlen + S->tqlen; n > 0 && runone(L, S); n--) {}
   if (pendingerror(S, g)) return gchL_raise(L, S, GCH_GOERROR);
   return 0;
 }
@@ -982,7 +973,7 @@ static int sched_gc (lua_State *L) {
   gch_Family *F = S->fam;
   gch_G *g;
   S->closing = 1;
-  while (S->rqlen > 0) {  /* first: lost goroutines are in no other list */
+  while (S->rqlen + S->tqlen > 0) {  /* first: lost goroutines are in no other list */
     g = runq_pop(S);
     if (g->lost) auxfreeg(NULL, S, g);
   }
@@ -1021,8 +1012,9 @@ static int sched_gc (lua_State *L) {
     auxfreeg(NULL, S, g);
   }
   free(S->runq);
-  S->runq = NULL;
-  S->rqlen = S->rqcap = 0;
+  free(S->tq);
+  S->runq = S->tq = NULL;
+  S->rqlen = S->tqlen = S->rqcap = 0;
   while (S->timers.n > 0) gch_timer_cancel(S->timers.a[0]);  /* drops their refs */
   free(S->timers.a);
   S->timers.a = NULL;
@@ -1136,7 +1128,8 @@ void gchL_sched_new (lua_State *L) {
   }
   lua_setmetatable(L, -2);
   S->runq = (gch_G **)malloc(16 * sizeof(gch_G *));
-  if (S->runq == NULL) luaL_error(L, "not enough memory");
+  S->tq = (gch_G **)malloc(16 * sizeof(gch_G *));
+  if (S->runq == NULL || S->tq == NULL) luaL_error(L, "not enough memory");
   S->rqcap = 16;
   S->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (S->wakefd < 0) luaL_error(L, "cannot create the scheduler's eventfd");

@@ -130,7 +130,11 @@ describe("gochan time", function()
       assert.same({ 10, 20, 30 }, log)
     end)
 
-    it("wakes 100 sleepers in the order of their deadlines", function()
+    -- #timing: the deadlines are computed in Lua a few instructions before
+    -- go.sleep computes its own; under valgrind (~50x slower) that skew is
+    -- larger than the gap between some deadlines, so the CI memcheck run
+    -- leaves this case out.
+    it("wakes 100 sleepers in the order of their deadlines #timing", function()
       local wg = go.waitgroup()
       local woke = {}
       wg:add(100)
