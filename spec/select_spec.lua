@@ -5,16 +5,9 @@ local support = require "spec.support"
 
 local run = support.run
 
--- settle: let every other runnable goroutine run until it blocks.
-local function settle(n)
-  for _ = 1, n or 20 do go.yield() end
-end
+local settle = support.settle
 
--- logger: a list plus a function that appends to it.
-local function logger()
-  local log = {}
-  return log, function(e) log[#log + 1] = e end
-end
+local logger = support.logger
 
 -- pack: the results of a call with their count.
 local function pack(...)

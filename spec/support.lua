@@ -38,4 +38,16 @@ function support.run(fn, ...)
   assert(done:recv())
 end
 
+--- settle: let every other runnable goroutine run until it blocks.
+function support.settle(n)
+  local go = require "gochan"
+  for _ = 1, n or 20 do go.yield() end
+end
+
+--- logger: a list plus a function that appends to it.
+function support.logger()
+  local log = {}
+  return log, function(e) log[#log + 1] = e end
+end
+
 return support

@@ -7,16 +7,9 @@ local support = require "spec.support"
 
 local run = support.run
 
--- settle: let every other runnable goroutine run until it blocks.
-local function settle(n)
-  for _ = 1, n or 20 do go.yield() end
-end
+local settle = support.settle
 
--- logger: a list plus a function that appends to it.
-local function logger()
-  local log = {}
-  return log, function(e) log[#log + 1] = e end
-end
+local logger = support.logger
 
 -- has: plain find of 'text' in 'msg'.
 local function has(msg, text)

@@ -17,16 +17,9 @@ local EPS = 1e-6      -- float rounding of (clock + duration)
 local SLOW = 1.0      -- generous upper bound for "at once"
 local POLL = 0.3      -- how long a busy-wait waits for a 10 ms timer
 
--- settle: let every other runnable goroutine run until it blocks.
-local function settle(n)
-  for _ = 1, n or 20 do go.yield() end
-end
+local settle = support.settle
 
--- logger: a list plus a function that appends to it.
-local function logger()
-  local log = {}
-  return log, function(e) log[#log + 1] = e end
-end
+local logger = support.logger
 
 -- has: plain find of 'text' in 'msg'.
 local function has(msg, text)
