@@ -440,7 +440,7 @@ gch_Msg *gchL_encode (lua_State *L, int i, int n) {
 
 typedef struct Dec {
   lua_State *L;
-  const char *p, *end;
+  const char *p;
   int refs;                /* stack index: id -> table/function */
   int nextid;
 } Dec;
@@ -565,7 +565,6 @@ int gchL_decode (lua_State *L, const gch_Msg *m) {
   luaL_checkstack(L, m->nvalues + 2, "too many values to copy");
   d.L = L;
   d.p = m->buf;
-  d.end = m->buf + m->len;
   d.nextid = 0;
   if (gch_msg_isscalar(m)) {  /* no table of references needed */
     d.refs = 0;
