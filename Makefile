@@ -162,10 +162,61 @@ demo: deps all
 	@[ -f $(DEMO) ] || { echo "demo: $(DEMO) does not exist (yet)"; exit 1; }
 	$(RUN_ENV) $(LUA) $(DEMO)
 
-# bench/*.c, if any, are C floors (e.g. a pthread hand-off) built into
-# $(BUILDDIR)/bench/; bench/run.lua finds them through GOCHAN_BENCHBIN.
-bench: deps all $(BENCHBIN)
-	$(RUN_ENV) GOCHAN_BENCHBIN='$(BUILDDIR)/bench' $(LUA) bench/run.lua $(BENCH_ARGS)
+# `make bench` (bench/README.md; about 8 minutes on 2 idle CPUs):
+#  1. bench/peers.lua: the B1-B9 table, each benchmark's gochan program
+#     (bench/gochan/) beside its Go peer (bench/go/, GOMAXPROCS=1 and 2), its
+#     cqueues peer (bench/cqueues/) and a floor;
+#  2. bench/run.lua: gochan against floors, row by row;
+# both into bench/results.md (BENCH_MD), with the machine and versions.
+# bench/*.c are C floors (e.g. a pthread hand-off) built into
+# $(BUILDDIR)/bench/ (GOCHAN_BENCHBIN); bench/go/build.sh builds the Go
+# peers into $(GOBENCHDIR) (GOCHAN_GOBIN). bench-deps installs Go and
+# lua-cqueues when root with apt-get; a peer that is missing (no go, no
+# cqueues, a program not written) is a skipped cell with a note.
+# `make bench-smoke`: peers.lua with small N and 1 run per side (a few
+# seconds, plus building the Go peers the first time); results.md untouched.
+BENCH_PKGS := golang-go lua-cqueues
+GOBENCHDIR  = $(BUILDDIR)/bench/go
+BENCH_ENV   = $(RUN_ENV) GOCHAN_BENCHBIN='$(BUILDDIR)/bench' GOCHAN_GOBIN='$(GOBENCHDIR)'
+BENCH_GO    = if [ ! -f bench/go/build.sh ]; then echo "bench: no bench/go/build.sh: Go peers skipped"; \
+              elif ! command -v go >/dev/null 2>&1; then \
+                echo "bench: no go command: Go peers skipped (make bench-deps installs golang-go as root)"; \
+              else sh bench/go/build.sh '$(GOBENCHDIR)' || echo "bench: bench/go/build.sh failed: Go peers skipped"; fi
+
+bench: deps all $(BENCHBIN) bench-deps
+	@$(BENCH_GO)
+	@status=0; set -x; \
+	$(BENCH_ENV) $(LUA) bench/peers.lua || status=1; \
+	$(BENCH_ENV) BENCH_MD_APPEND=1 $(LUA) bench/run.lua $(BENCH_ARGS) || status=1; \
+	exit $$status
+
+bench-smoke: all $(BENCHBIN)
+	@$(BENCH_GO)
+	$(BENCH_ENV) BENCH_QUICK=1 BENCH_RUNS=1 BENCH_MD=- $(LUA) bench/peers.lua
+
+# The peers' packages, as `make deps` installs its own, but a package that
+# cannot be installed only loses its peers' cells.
+bench-deps:
+	@if ! command -v dpkg-query >/dev/null 2>&1; then \
+	  echo "bench-deps: no dpkg-query (not Debian?): install Go and cqueues for Lua 5.4 by hand"; exit 0; \
+	fi; \
+	missing=; \
+	for p in $(BENCH_PKGS); do \
+	  [ "$$(dpkg-query -W -f='$${db:Status-Status}' $$p 2>/dev/null)" = installed ] \
+	    || missing="$$missing $$p"; \
+	done; \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "bench-deps: installing$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get update && apt-get install -y $$missing; } \
+	    || echo "bench-deps: could not install$$missing: their peers are skipped"; \
+	else \
+	  echo "bench-deps: missing Debian packages:$$missing: their peers are skipped"; \
+	  echo "bench-deps: to add them: sudo apt-get update && sudo apt-get install -y$$missing"; \
+	fi
+
+.PHONY: bench-smoke bench-deps
 
 $(BUILDDIR)/bench/%: bench/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)

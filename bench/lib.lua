@@ -1,6 +1,8 @@
---- bench/lib.lua: small helpers of the benchmark harness (run.lua).
+--- bench/lib.lua: small helpers of the benchmark harnesses (run.lua,
+-- peers.lua, the gochan sides in bench/gochan/).
 -- Statistics over repeated samples, timing of one measured region, number
--- formatting, table layout (plain text and markdown) and machine facts.
+-- formatting, table layout (plain text and markdown), machine facts, the
+-- one-line output of a benchmark program, and the plain Lua floors.
 local M = {}
 
 local clock = os.clock
@@ -119,16 +121,23 @@ function M.cpu_model ()
   return nil
 end
 
---- vmrss_kb() -> VmRSS of this process in KB, or nil
-function M.vmrss_kb ()
+--- status_kb(field) -> a "<field>: N kB" line of /proc/self/status (VmRSS,
+-- VmHWM, ...) as a number of KB, or nil
+function M.status_kb (field)
   local f = io.open("/proc/self/status")
   if not f then return nil end
+  local pat = "^" .. field .. ":%s*(%d+)%s*kB"
   for l in f:lines() do
-    local kb = l:match("^VmRSS:%s*(%d+)%s*kB")
+    local kb = l:match(pat)
     if kb then f:close() return tonumber(kb) end
   end
   f:close()
   return nil
+end
+
+--- vmrss_kb() -> VmRSS of this process in KB, or nil
+function M.vmrss_kb ()
+  return M.status_kb("VmRSS")
 end
 
 --- nice() -> this process's nice value (from /proc/self/stat), or nil
@@ -142,6 +151,129 @@ function M.nice ()
   local fields = {}
   for w in rest:gmatch("%S+") do fields[#fields + 1] = w end
   return tonumber(fields[17])  -- field 19 of stat; 'rest' starts at field 3
+end
+
+--- kv_line(t) -> "wall=<s> cpu=<s> n=<N> k=v ...": the one line a benchmark
+-- program prints (the numbers of t; wall, cpu and n first, then the others
+-- sorted; integers as integers)
+function M.kv_line (t)
+  local first = { wall = 1, cpu = 2, n = 3 }
+  local keys = {}
+  for k, v in pairs(t) do
+    if type(v) == "number" then keys[#keys + 1] = k end
+  end
+  table.sort(keys, function (a, b)
+    local fa, fb = first[a] or 4, first[b] or 4
+    if fa ~= fb then return fa < fb end
+    return a < b
+  end)
+  local out = {}
+  for i, k in ipairs(keys) do
+    local v = t[k]
+    out[i] = math.type(v) == "integer" and ("%s=%d"):format(k, v) or ("%s=%.17g"):format(k, v)
+  end
+  return table.concat(out, " ")
+end
+
+--- parse_kv(out) -> table of the numbers of a kv_line (nil if there is no
+-- wall= or cpu=), wrong: the text after "wrong=" if the output has one
+function M.parse_kv (out)
+  local wrong = out:match("wrong=([^\n]*)")
+  if wrong then return nil, wrong end
+  local s = {}
+  for k, v in out:gmatch("([%a_][%w_]*)=(%S+)") do s[k] = tonumber(v) end
+  if not s.wall and not s.cpu then return nil end
+  return s
+end
+
+--- fail(fmt, ...): raise the error a wrong result makes ({wrong = text})
+function M.fail (fmt, ...)
+  error({ wrong = fmt:format(...) }, 0)
+end
+
+--- gauss_sum(n) -> 1 + 2 + ... + n
+function M.gauss_sum (n) return n * (n + 1) // 2 end
+
+
+--[[ Floors: plain Lua doing the work of a gochan benchmark without gochan
+(run.lua and peers.lua). floor(n) -> body, check: body is the measured
+region; check (not timed) raises through fail() when the result is wrong. ]]
+M.floors = {}
+local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
+
+--- pingpong: 2 coroutine resume/yield pairs per round trip (a ping-pong
+-- round trip between two goroutines is 4 switches)
+function M.floors.pingpong (n)
+  local co = create(function () while true do yield() end end)
+  local m = 2 * n
+  return function ()
+    for _ = 1, m do resume(co) end
+  end, function ()
+    if coroutine.status(co) ~= "suspended" then M.fail("floor coroutine is %s", coroutine.status(co)) end
+  end
+end
+
+--- tablequeue: the plain Lua table queue: a ring of 128 slots, filled then
+-- drained in batches of 128 (what a buffered channel does between two
+-- switches); sums 1..n
+function M.floors.tablequeue (n)
+  local cap = 128
+  local t = {}
+  for i = 1, cap do t[i] = true end
+  for i = 1, cap do t[i] = nil end
+  local sum
+  return function ()
+    local head, tail, s, i = 1, 1, 0, 0
+    while i < n do
+      local m = n - i
+      if m > cap then m = cap end
+      for _ = 1, m do  -- push
+        i = i + 1
+        t[tail] = i
+        tail = tail + 1
+        if tail > cap then tail = 1 end
+      end
+      for _ = 1, m do  -- pop
+        local v = t[head]
+        t[head] = nil
+        head = head + 1
+        if head > cap then head = 1 end
+        s = s + v
+      end
+    end
+    sum = s
+  end, function ()
+    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+  end
+end
+
+--- spawn: coroutine.create + resume to the end, n times (each stores its
+-- index; the sum is checked): the floor of starting a goroutine
+function M.floors.spawn (n)
+  local t = {}
+  local function sender (q, i) q[i] = i end
+  local sum
+  return function ()
+    for i = 1, n do resume(create(sender), t, i) end
+    local s = 0
+    for i = 1, n do s = s + t[i]; t[i] = nil end
+    sum = s
+  end, function ()
+    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+  end
+end
+
+--- suspended(n) -> list of n plain coroutines, each suspended in
+-- coroutine.yield() inside a function call: the floor of a blocked goroutine
+local function sleeper () yield() end
+function M.floors.suspended (n)
+  local keep = {}
+  for i = 1, n do
+    local co = create(sleeper)
+    resume(co)
+    keep[i] = co
+  end
+  return keep
 end
 
 --- shquote(s): s quoted for /bin/sh

@@ -19,6 +19,9 @@
 --                    BENCH_N_X1=50000)
 --   BENCH_MD=path    where the markdown copy goes (default bench/results.md;
 --                    "-" for none)
+--   BENCH_MD_APPEND=1  add the table to that file under a "## gochan against
+--                    floors" heading instead of replacing it (`make bench`:
+--                    after bench/peers.lua's B1-B9 table)
 --   BENCH_ISOLATE=0  run the Lua sides in this process (default: every
 --                    sample in a fresh process)
 --   GOCHAN_BENCHBIN  where the C floors are (default build/bench, as
@@ -78,12 +81,8 @@ local function N (key, full, quick)
   return v or (QUICK and quick or full)
 end
 
-local create, resume, yield = coroutine.create, coroutine.resume, coroutine.yield
-
 -- a side's check failed: its lines are reported WRONG with this message
-local function fail (fmt, ...)
-  error({ wrong = fmt:format(...) }, 0)
-end
+local fail = lib.fail
 
 -- After main's blocking call returns, a goroutine it woke may still be
 -- runnable (API: "goroutines made runnable meanwhile run when main blocks
@@ -94,7 +93,7 @@ local function check_goroutines ()
   if n ~= 1 then fail("numgoroutine() is %d after the run, want 1", n) end
 end
 
-local function gauss_sum (n) return n * (n + 1) // 2 end
+local gauss_sum = lib.gauss_sum
 
 
 --[[ Values of a line, from one sample: a table {cpu =, wall =, n =, ...}
@@ -142,13 +141,7 @@ bench {
   key = "pingpong",
   n = N("pingpong", 1000000, 100000),
   sides = {
-    { name = "floor", lua = function (n)
-      local co = create(function () while true do yield() end end)
-      local m = 2 * n
-      return function ()
-        for _ = 1, m do resume(co) end
-      end, function () end
-    end },
+    { name = "floor", lua = lib.floors.pingpong },
     { name = "gochan", lua = function (n)
       local ch1, ch2, done = go.chan(), go.chan(), go.chan()
       local bad = 0
@@ -184,38 +177,9 @@ bench {
   },
 }
 
--- the plain Lua table queue: a ring of 128 slots, filled then drained in
--- batches of 128 (what a buffered channel does between two switches)
-local function tablequeue (n)
-  local cap = 128
-  local t = {}
-  for i = 1, cap do t[i] = true end
-  for i = 1, cap do t[i] = nil end
-  local sum
-  return function ()
-    local head, tail, s, i = 1, 1, 0, 0
-    while i < n do
-      local m = n - i
-      if m > cap then m = cap end
-      for _ = 1, m do  -- push
-        i = i + 1
-        t[tail] = i
-        tail = tail + 1
-        if tail > cap then tail = 1 end
-      end
-      for _ = 1, m do  -- pop
-        local v = t[head]
-        t[head] = nil
-        head = head + 1
-        if head > cap then head = 1 end
-        s = s + v
-      end
-    end
-    sum = s
-  end, function ()
-    if sum ~= gauss_sum(n) then fail("floor sum %s, want %d", tostring(sum), gauss_sum(n)) end
-  end
-end
+-- the plain Lua table queue (lib.lua): a ring of 128 slots, filled then
+-- drained in batches of 128
+local tablequeue = lib.floors.tablequeue
 
 -- 2. buffered stream
 bench {
@@ -300,19 +264,7 @@ bench {
 }
 
 -- coroutine.create + resume to the end: the floor of starting a goroutine
-local function coroutine_spawn (n)
-  local t = {}
-  local function sender (q, i) q[i] = i end
-  local sum
-  return function ()
-    for i = 1, n do resume(create(sender), t, i) end
-    local s = 0
-    for i = 1, n do s = s + t[i]; t[i] = nil end
-    sum = s
-  end, function ()
-    if sum ~= gauss_sum(n) then fail("floor sum %s", tostring(sum)) end
-  end
-end
+local coroutine_spawn = lib.floors.spawn
 
 -- 4. spawn-and-wait
 bench {
@@ -776,22 +728,11 @@ local function warmup_n (b, n)
   return math.max(1, math.floor(n * f))
 end
 
--- the sample line a child prints, and its parser
-local function encode_sample (s)
-  local keys = {}
-  for k, v in pairs(s) do if type(v) == "number" then keys[#keys + 1] = k end end
-  table.sort(keys)
-  local out = {}
-  for i, k in ipairs(keys) do out[i] = ("%s=%.17g"):format(k, s[k]) end
-  return table.concat(out, " ")
-end
-
+-- the sample line a child prints (lib.kv_line), and its parser
 local function decode_sample (out, what)
-  local wrong = out:match("wrong=([^\n]*)")
+  local s, wrong = lib.parse_kv(out)
   if wrong then error({ wrong = what .. ": " .. wrong }, 0) end
-  local s = {}
-  for k, v in out:gmatch("([%a_][%w_]*)=(%S+)") do s[k] = tonumber(v) end
-  if not s.wall and not s.cpu then error(("%s failed: %s"):format(what, out), 0) end
+  if not s then error(("%s failed: %s"):format(what, out), 0) end
   return s
 end
 
@@ -864,7 +805,7 @@ local function child_main (key, sidename, n, warm)
   assert(side and side.lua and n, "bad --child arguments")
   local ok, err = pcall(function ()
     if warm and warm > 0 then run_side(side.lua, warm) end  -- heap and caches as in a long run
-    io.write(encode_sample(run_side(side.lua, n)), "\n")
+    io.write(lib.kv_line(run_side(side.lua, n)), "\n")
   end)
   if not ok then
     if type(err) == "table" and err.wrong then io.write("wrong=", err.wrong, "\n")
@@ -1118,9 +1059,14 @@ local function main ()
   -- the markdown copy first: a reader that closes stdout early (| head)
   -- must not lose it
   if mdpath ~= "-" then
-    local f = io.open(mdpath, "w")
+    local append = os.getenv("BENCH_MD_APPEND") == "1"
+    local f = io.open(mdpath, append and "a" or "w")
     if f then
-      f:write("# gochan benchmarks\n\n")
+      if append then
+        f:write("\n## gochan against floors\n\n")
+      else
+        f:write("# gochan benchmarks\n\n")
+      end
       f:write("Written by `bench/run.lua` (`make bench`).\n\n")
       for _, l in ipairs(facts) do f:write("- ", l, "\n") end
       f:write("\n", lib.md_table(header, tab, right), "\n\n")
