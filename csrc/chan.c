@@ -283,7 +283,8 @@ int gch_chan_sendready (gch_Sched *self, gch_Chan *c) {
 int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v) {
   gch_Waiter *w;
   if (c->closed) return GCH_CLOSED;
-  if ((w = gch_chan_dequeue(S, c, &c->recvq)) != NULL) {  /* hand off directly */
+  if (c->recvq.first != NULL && (w = gch_chan_dequeue(S, c, &c->recvq)) != NULL) {
+    /* hand off directly */
     lua_pushvalue(L, v);
     lua_xmove(L, w->L, 1);  /* the receiver has room: see gchL_current */
     auxcomplete(S, w, 1);
@@ -305,7 +306,8 @@ int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int box) {
   gch_Waiter *w;
   if (c->count > 0) {
     bufget(L, c, box);
-    if ((w = gch_chan_dequeue(S, c, &c->sendq)) != NULL) {  /* buffer was full */
+    if (c->sendq.first != NULL &&  /* the buffer was full */
+        (w = gch_chan_dequeue(S, c, &c->sendq)) != NULL) {
       auxtakefrom(L, w);
       bufput(L, c, box, -1);  /* its value takes the freed slot */
       lua_pushvalue(L, -3);  /* the value received: ring, v, sv, ring */

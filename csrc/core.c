@@ -40,18 +40,6 @@ void gchL_newclass (lua_State *L, const char *tname, const luaL_Reg *methods,
 }
 
 /*
-** gchL_testbox: the box at 'arg' if it is one of kind 'tag', else NULL.
-** A box is recognised by its size and tag (see gch_Box), without pushing
-** its metatable: this is on every channel operation.
-*/
-gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag) {
-  gch_Box *b = (gch_Box *)lua_touserdata(L, arg);
-  if (b != NULL && lua_rawlen(L, arg) == sizeof(*b) && b->tag == tag)
-    return b;
-  return NULL;
-}
-
-/*
 ** gchL_newbox: push an empty box of kind 'tag' with 'nuv' user values and
 ** the metatable at 'mt'. The caller sets b->p: until then __gc sees NULL.
 ** [-0, +1, m]

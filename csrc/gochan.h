@@ -455,7 +455,17 @@ void gchL_setfuncs (lua_State *L, int t, const luaL_Reg *l);
 void gchL_pushupvalues (lua_State *L);                 /* while opening */
 void gchL_newclass (lua_State *L, const char *tname, const luaL_Reg *methods,
                     const luaL_Reg *meta);
-gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag);
+/*
+** gchL_testbox: the box at 'arg' if it is one of kind 'tag', else NULL.
+** A box is recognised by its size and tag (see gch_Box), without pushing
+** its metatable: this is on every channel operation, hence inline.
+*/
+static inline gch_Box *gchL_testbox (lua_State *L, int arg, const void *tag) {
+  gch_Box *b = (gch_Box *)lua_touserdata(L, arg);
+  if (b != NULL && lua_rawlen(L, arg) == sizeof(*b) && b->tag == tag)
+    return b;
+  return NULL;
+}
 gch_Box *gchL_newbox (lua_State *L, const void *tag, int nuv, int mt);
 
 #endif

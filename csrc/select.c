@@ -2,8 +2,10 @@
 ** select.c: Go's select statement (select.go) and its case objects.
 **
 ** A case is an immutable userdata made by go.recv(ch [, h]) or
-** go.send(ch, v [, h]): its kind in the block, user values 1 = channel box
-** (or nil: the case never proceeds), 2 = value to send, 3 = handler.
+** go.send(ch, v [, h]): a SelCase block (its kind, and the channel's box,
+** recognised by tag as boxes are), user values 1 = channel box (or nil:
+** the case never proceeds; it keeps the box alive), 2 = value to send,
+** 3 = handler.
 **
 ** go.select(cases) works in Go's passes:
 **  1. validate every case and lay it out on the stack (case, box, value);
@@ -30,12 +32,32 @@
 #define CASE_RECV 1
 #define CASE_SEND 2
 
-/* stack layout of go.select: 1 cases, 2 default, then 3 slots per case */
+/*
+** Stack layout of go.select: 1 cases, 2 default, 3 scratch (the case
+** table of a large select, else nil), then one slot per case. Boxes and
+** values are pushed only when used (the chosen case; values of parked
+** send cases), so a select costs a few API calls per case.
+*/
 #define DEFAULT_IDX 2
-#define CASE_IDX(i)  (3 + 3 * ((i) - 1))   /* the case userdata */
-#define BOX_IDX(i)   (CASE_IDX(i) + 1)       /* its channel box or nil */
-#define VALUE_IDX(i) (CASE_IDX(i) + 2)       /* value to send */
-#define MAX_CASES    ((LUAI_MAXSTACK - 16) / 3)
+#define SCRATCH_IDX 3
+#define CASE_IDX(i)  (SCRATCH_IDX + (i))   /* the case userdata */
+#define MAX_CASES    ((LUAI_MAXSTACK - 16) / 2)
+#define SMALL_CASES  16                    /* case tables on the C stack */
+
+typedef struct SelCase {
+  const void *tag;          /* &casetag */
+  int kind;                 /* CASE_RECV or CASE_SEND */
+  int hashandler;           /* user value 3 is not nil */
+  gch_ChanBox *b;           /* box of user value 1, or NULL (nil channel) */
+} SelCase;
+
+static const char casetag = 0;
+
+/* what pass 1 learnt of each case, for the later passes */
+typedef struct SelInfo {
+  gch_Chan *c;              /* NULL: a nil channel */
+  int kind;
+} SelInfo;
 
 
 /*
@@ -45,13 +67,17 @@
 */
 
 static int auxcase (lua_State *L, int kind, int handler) {
-  int *k;
-  if (lua_type(L, 1) != LUA_TNIL) gchL_checkchan(L, 1);  /* nil: never ready */
+  SelCase *k;
+  gch_ChanBox *b = NULL;
+  if (lua_type(L, 1) != LUA_TNIL) b = gchL_checkchan(L, 1);  /* nil: never ready */
   if (!lua_isnoneornil(L, handler))
     luaL_argexpected(L, gchL_iscallable(L, handler), handler, "function");
   lua_settop(L, 3);
-  k = (int *)lua_newuserdatauv(L, sizeof(int), 3);
-  *k = kind;
+  k = (SelCase *)lua_newuserdatauv(L, sizeof(*k), 3);
+  k->tag = NULL;
+  k->kind = kind;
+  k->hashandler = !lua_isnoneornil(L, handler);
+  k->b = b;
   lua_pushvalue(L, GCH_UV_CASEMT);
   lua_setmetatable(L, -2);
   lua_pushvalue(L, 1);
@@ -62,6 +88,7 @@ static int auxcase (lua_State *L, int kind, int handler) {
   }
   lua_pushvalue(L, handler);
   lua_setiuservalue(L, -2, 3);  /* handler */
+  k->tag = &casetag;
   return 1;
 }
 
@@ -75,8 +102,22 @@ static int select_send (lua_State *L) {
   return auxcase(L, CASE_SEND, 3);
 }
 
+/* testcase: the case block at 'idx', or NULL if it is not a case */
+static SelCase *testcase (lua_State *L, int idx) {
+  SelCase *k = (SelCase *)lua_touserdata(L, idx);
+  if (k != NULL && lua_rawlen(L, idx) == sizeof(*k) && k->tag == &casetag)
+    return k;
+  return NULL;
+}
+
 static int casekind (lua_State *L, int i) {
-  return *(int *)lua_touserdata(L, CASE_IDX(i));
+  return ((SelCase *)lua_touserdata(L, CASE_IDX(i)))->kind;
+}
+
+/* pushfield: push user value 'uv' of case 'i' (1 box, 2 value); its index */
+static int pushfield (lua_State *L, int i, int uv) {
+  lua_getiuservalue(L, CASE_IDX(i), uv);
+  return lua_gettop(L);
 }
 
 
@@ -91,6 +132,20 @@ static int dispatch_k (lua_State *L, int status, lua_KContext base) {
   return lua_gettop(L) - (int)base;
 }
 
+/* noresults: no handler: return i, v, ok (v, ok: the 'nvals' on top) */
+static int noresults (lua_State *L, int i, int nvals) {
+  lua_pushinteger(L, i);
+  if (nvals == 2) {
+    lua_pushvalue(L, -3);
+    lua_pushvalue(L, -3);
+  }
+  else {
+    lua_pushnil(L);
+    lua_pushnil(L);
+  }
+  return 3;
+}
+
 /*
 ** dispatch: case 'i' (0: default) was chosen; the 'nvals' values on top
 ** are its results (v, ok of a receive). Call its handler with them and
@@ -99,17 +154,12 @@ static int dispatch_k (lua_State *L, int status, lua_KContext base) {
 static int dispatch (lua_State *L, int i, int nvals) {
   int base;
   if (i == 0) {
-    if (lua_isboolean(L, DEFAULT_IDX)) lua_pushnil(L);  /* default = true */
-    else lua_pushvalue(L, DEFAULT_IDX);
+    if (lua_isboolean(L, DEFAULT_IDX)) return noresults(L, 0, nvals);  /* true */
+    lua_pushvalue(L, DEFAULT_IDX);
   }
+  else if (!((SelCase *)lua_touserdata(L, CASE_IDX(i)))->hashandler)
+    return noresults(L, i, nvals);
   else lua_getiuservalue(L, CASE_IDX(i), 3);  /* handler */
-  if (lua_isnil(L, -1)) {
-    lua_pop(L, 1);
-    lua_pushinteger(L, i);
-    lua_insert(L, -(nvals + 1));
-    for (; nvals < 2; nvals++) lua_pushnil(L);
-    return 3;
-  }
   lua_insert(L, -(nvals + 1));  /* handler below its arguments */
   base = lua_gettop(L) - nvals - 1;
   lua_callk(L, nvals, LUA_MULTRET, base, dispatch_k);
@@ -169,33 +219,27 @@ static gch_Waiter *selectwaiters (lua_State *L, gch_G *g, int n) {
   return g->ws;
 }
 
-/* pass 1: check case 'i' and push its case, box and value */
-static gch_Chan *auxlayout (lua_State *L, int i, gch_Sched *S) {
+/* pass 1: push case 'i' (at CASE_IDX(i)), check it, note it in 'info' */
+static void auxlayout (lua_State *L, int i, SelInfo *info) {
+  SelCase *k;
   gch_ChanBox *b;
-  (void)S;
   lua_rawgeti(L, 1, i);
-  if (!lua_getmetatable(L, -1) || !lua_rawequal(L, -1, GCH_UV_CASEMT))
+  k = testcase(L, -1);
+  if (k == NULL)
     luaL_argerror(L, 1, lua_pushfstring(L,
         "case #%d is not a select case (go.recv or go.send)", i));
-  lua_pop(L, 1);  /* metatable */
-  lua_getiuservalue(L, -1, 1);  /* box */
-  lua_getiuservalue(L, -2, 2);  /* value */
-  b = (gch_ChanBox *)lua_touserdata(L, BOX_IDX(i));
-  if (b == NULL) return NULL;
+  info->kind = k->kind;
+  info->c = NULL;
+  if ((b = k->b) == NULL) return;
   if (b->c == NULL)  /* its box was finalized (resurrected by a __gc) */
     luaL_argerror(L, 1, lua_pushfstring(L, "case #%d uses a collected channel", i));
-  if (casekind(L, i) == CASE_RECV) {
+  if (k->kind == CASE_RECV) {
     if (!(b->dir & GCH_DIR_RECV))
       luaL_error(L, "receive from send-only channel");
   }
   else if (!(b->dir & GCH_DIR_SEND))
     luaL_error(L, "send to receive-only channel");
-  return b->c;
-}
-
-static gch_Chan *casechan (lua_State *L, int i) {
-  gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, BOX_IDX(i));
-  return b != NULL ? b->c : NULL;
+  info->c = b->c;
 }
 
 static int cmpchan (const void *a, const void *b) {
@@ -222,24 +266,25 @@ static void selunlock (gch_Chan **locks, int n) {
 ** list, sorted (returned; count in *nlocks), and a copy of every value to
 ** send on one, in the case's waiter. Raises only before any lock.
 */
-static gch_Chan **sharedcases (lua_State *L, gch_G *g, int n, int *nlocks) {
+static gch_Chan **sharedcases (lua_State *L, gch_G *g, const SelInfo *info,
+                               int n, int *nlocks) {
   gch_Chan **locks;
   int i, k = 0;
-  for (i = 1; i <= n; i++) {
-    gch_Chan *c = casechan(L, i);
-    if (c != NULL && c->ref.shared) k++;
-  }
+  for (i = 0; i < n; i++)
+    if (info[i].c != NULL && info[i].c->ref.shared) k++;
   *nlocks = 0;
   if (k == 0) return NULL;
   selectwaiters(L, g, n);
   locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
   k = 0;
-  for (i = 1; i <= n; i++) {
-    gch_Chan *c = casechan(L, i);
+  for (i = 0; i < n; i++) {
+    gch_Chan *c = info[i].c;
     if (c == NULL || !c->ref.shared) continue;
     locks[k++] = c;
-    if (casekind(L, i) == CASE_SEND)
-      g->ws[i - 1].msg = gchL_encode(L, VALUE_IDX(i), 1);
+    if (info[i].kind == CASE_SEND) {
+      g->ws[i].msg = gchL_encode(L, pushfield(L, i + 1, 2), 1);
+      lua_pop(L, 1);
+    }
   }
   qsort(locks, (size_t)k, sizeof(*locks), cmpchan);
   for (i = 1, *nlocks = 1; i < k; i++)  /* one lock per channel */
@@ -248,8 +293,8 @@ static gch_Chan **sharedcases (lua_State *L, gch_G *g, int n, int *nlocks) {
 }
 
 /*
-** chosen: run case 'i', ready now, with the shared channels locked; it
-** unlocks them. Returns like select.
+** chosen: run case 'i' (channel 'c'), ready now, with the shared channels
+** locked; it unlocks them. Returns like select.
 */
 static int select_select (lua_State *L);
 
@@ -259,27 +304,28 @@ static int again (lua_State *L) {
   return select_select(L);
 }
 
-static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
-                   gch_Chan **locks, int nlocks) {
-  gch_Chan *c = casechan(L, i);
+static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
+                   gch_Chan *c, int n, gch_Chan **locks, int nlocks) {
   gch_G *wake = NULL;
   gch_Msg *m = NULL;
   int st;
   /* Pass 2 only looked: the peer it saw may have been taken since by
      another thread (a select it was in won elsewhere): then choose again. */
   if (!c->ref.shared) {  /* local: only this thread touches it */
+    int box;
     selunlock(locks, nlocks);
     if (nlocks > 0) freemsgs(g, n);
-    if (casekind(L, i) == CASE_RECV) {
-      if (gchL_chan_tryrecv(L, S, c, BOX_IDX(i)) == GCH_WOULDBLOCK) return again(L);
+    box = pushfield(L, i, 1);
+    if (kind == CASE_RECV) {
+      if (gchL_chan_tryrecv(L, S, c, box) == GCH_WOULDBLOCK) return again(L);
       return dispatch(L, i, 2);
     }
-    st = gchL_chan_trysend(L, S, c, BOX_IDX(i), VALUE_IDX(i));
+    st = gchL_chan_trysend(L, S, c, box, pushfield(L, i, 2));
     if (st == GCH_WOULDBLOCK) return again(L);
     if (st == GCH_CLOSED) return gchL_raise(L, S, GCH_CLOSED);
     return dispatch(L, i, 0);
   }
-  if (casekind(L, i) == CASE_RECV) {
+  if (kind == CASE_RECV) {
     st = gch_chan_shrecv(S, c, &m, &wake);
     selunlock(locks, nlocks);
     freemsgs(g, n);
@@ -302,11 +348,35 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int n,
   return dispatch(L, i, 0);
 }
 
-static int select_select (lua_State *L);
-
 static int select_again (lua_State *L, int status, lua_KContext ctx) {
   (void)status; (void)ctx;
   return select_select(L);
+}
+
+/*
+** park: pass 3, no case ready and no default: queue one waiter per case
+** (a local send case's value goes on the stack, where a receiver takes it
+** from) and block.
+*/
+static int park (lua_State *L, gch_Sched *S, gch_G *g, const SelInfo *info,
+                 int n, gch_Chan **locks, int nlocks) {
+  int i;
+  if (nlocks == 0) selectwaiters(L, g, n);  /* else done (and holds copies) */
+  g->selectdone = 0;
+  g->nselect = n;
+  for (i = 0; i < n; i++) {
+    gch_Chan *c = info[i].c;
+    gch_Waiter *w = &g->ws[i];
+    if (c == NULL) continue;
+    w->g = g;
+    w->L = L;
+    w->slot = info[i].kind == CASE_SEND && !c->ref.shared ? pushfield(L, i + 1, 2) : 0;
+    w->caseidx = i + 1;
+    w->isselect = 1;
+    gch_chan_enqueue(c, w, info[i].kind == CASE_SEND);
+  }
+  selunlock(locks, nlocks);
+  return gchL_park(L, S, g, "select", select_k);
 }
 
 /* go.select(cases) -> handler results, or i, v, ok */
@@ -317,6 +387,7 @@ static int select_select (lua_State *L) {
   uint64_t nready = 0;
   gch_Chan **locks;
   gch_G *g;
+  SelInfo small[SMALL_CASES], *info = small;
   luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   len = lua_rawlen(L, 1);
@@ -327,23 +398,31 @@ static int select_select (lua_State *L) {
   if (lua_toboolean(L, DEFAULT_IDX) && !lua_isboolean(L, DEFAULT_IDX) &&
       !gchL_iscallable(L, DEFAULT_IDX))
     luaL_argerror(L, 1, "'default' must be a function or true");
-  luaL_checkstack(L, 3 * n + 8, "too many select cases");
+  if (2 * n + 11 > LUA_MINSTACK)  /* else the room every C function has */
+    luaL_checkstack(L, 2 * n + 8, "too many select cases");
+  if (n > SMALL_CASES)  /* SCRATCH_IDX */
+    info = (SelInfo *)lua_newuserdatauv(L, (size_t)n * sizeof(*info), 0);
+  else lua_pushnil(L);
   gchL_schedpoint(L, S, select_again);
-  for (i = 1; i <= n; i++)  /* pass 1: check and lay out every case */
-    if (auxlayout(L, i, S) != NULL) live++;
+  for (i = 1; i <= n; i++) {  /* pass 1: check and push every case */
+    auxlayout(L, i, &info[i - 1]);
+    if (info[i - 1].c != NULL) live++;
+  }
   g = gchL_current(L, S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
-  locks = sharedcases(L, g, n, &nlocks);  /* may raise: before any lock */
+  locks = sharedcases(L, g, info, n, &nlocks);  /* may raise: before any lock */
   sellock(locks, nlocks);
-  for (i = 1; i <= n; i++) {  /* pass 2: uniform choice among ready cases */
-    gch_Chan *c = casechan(L, i);
+  for (i = 0; i < n; i++) {  /* pass 2: uniform choice among ready cases */
+    gch_Chan *c = info[i].c;
     if (c != NULL &&
-        (casekind(L, i) == CASE_RECV ? gch_chan_recvready(S, c)
-                                     : gch_chan_sendready(S, c)) &&
+        (info[i].kind == CASE_RECV ? gch_chan_recvready(S, c)
+                                   : gch_chan_sendready(S, c)) &&
         gch_sched_rand(S) % ++nready == 0)
-      pick = i;
+      pick = i + 1;
   }
-  if (pick != 0) return chosen(L, S, g, pick, n, locks, nlocks);
+  if (pick != 0)
+    return chosen(L, S, g, pick, info[pick - 1].kind, info[pick - 1].c, n,
+                  locks, nlocks);
   if (lua_toboolean(L, DEFAULT_IDX)) {
     selunlock(locks, nlocks);
     if (nlocks > 0) freemsgs(g, n);
@@ -353,22 +432,7 @@ static int select_select (lua_State *L) {
     g->nselect = 0;
     return gchL_park(L, S, g, "select (no cases)", select_k);
   }
-  if (nlocks == 0) selectwaiters(L, g, n);  /* else done (and holds copies) */
-  g->selectdone = 0;
-  g->nselect = n;
-  for (i = 1; i <= n; i++) {  /* pass 3: park on every channel */
-    gch_Chan *c = casechan(L, i);
-    gch_Waiter *w = &g->ws[i - 1];
-    if (c == NULL) continue;
-    w->g = g;
-    w->L = L;
-    w->slot = VALUE_IDX(i);
-    w->caseidx = i;
-    w->isselect = 1;
-    gch_chan_enqueue(c, w, casekind(L, i) == CASE_SEND);
-  }
-  selunlock(locks, nlocks);
-  return gchL_park(L, S, g, "select", select_k);
+  return park(L, S, g, info, n, locks, nlocks);
 }
 
 static const luaL_Reg select_funcs[] = {

@@ -246,7 +246,7 @@ local BAD = {
   { "go.select with more than the maximum number of cases",
     function()
       local c, cases = go.recv(nil), { default = true }
-      for i = 1, 333329 do cases[i] = c end
+      for i = 1, 499993 do cases[i] = c end
       go.select(cases)
     end,
     "bad argument #1 to 'select' (too many select cases)" },
