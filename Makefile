@@ -185,8 +185,10 @@ BENCH_GO    = if [ ! -f bench/go/build.sh ]; then echo "bench: no bench/go/build
 
 bench: deps all $(BENCHBIN) bench-deps
 	@$(BENCH_GO)
-	@status=0; set -x; \
+	@status=0; \
+	echo "$(LUA) bench/peers.lua"; \
 	$(BENCH_ENV) $(LUA) bench/peers.lua || status=1; \
+	echo "BENCH_MD_APPEND=1 $(LUA) bench/run.lua $(BENCH_ARGS)"; \
 	$(BENCH_ENV) BENCH_MD_APPEND=1 $(LUA) bench/run.lua $(BENCH_ARGS) || status=1; \
 	exit $$status
 

@@ -611,6 +611,9 @@ static int auxspin (gch_Sched *S, double next) {
       cpu_relax();
     }
     if (gch_now() >= until) return 0;
+    /* the thread we wait for may be waiting for a CPU (more runnable
+       threads than cores): let it have ours */
+    sched_yield();
   }
 }
 

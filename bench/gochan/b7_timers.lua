@@ -40,4 +40,4 @@ bench.check(early == 0, "%d goroutines woke before their deadline", early)
 bench.check(bench.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
 table.sort(late)
 bench.report { wall = wall, cpu = cpu, n = n,
-               p50_ms = late[n // 2 + 1] * 1e3, p99_ms = late[math.ceil(n * 0.99)] * 1e3 }
+               p50_ms = late[math.ceil(n * 0.5)] * 1e3, p99_ms = late[math.ceil(n * 0.99)] * 1e3 }
