@@ -162,7 +162,7 @@ demo: deps all
 	@[ -f $(DEMO) ] || { echo "demo: $(DEMO) does not exist (yet)"; exit 1; }
 	$(RUN_ENV) $(LUA) $(DEMO)
 
-# `make bench` (bench/README.md; about 8 minutes on 2 idle CPUs):
+# `make bench` (bench/README.md; about 6 minutes on a 2-vCPU machine):
 #  1. bench/peers.lua: the B1-B9 table, each benchmark's gochan program
 #     (bench/gochan/) beside its Go peer (bench/go/, GOMAXPROCS=1 and 2), its
 #     cqueues peer (bench/cqueues/) and a floor;

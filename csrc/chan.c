@@ -172,33 +172,38 @@ static int chan_gc (lua_State *L) {
 */
 
 /*
-** bufput: append the value at 'v' to the ring of the box at 'box'. Like
-** the other movers it leaves scratch values below its result: every
-** caller returns its results from the top. [-0, +1, m]
+** bufput: append the value at 'v' to the ring table at index 'ring' (any
+** valid index: a stack slot or an upvalue). [-0, +0, m]
 */
-static void bufput (lua_State *L, gch_Chan *c, int box, int v) {
-  v = lua_absindex(L, v);
-  lua_getiuservalue(L, box, 1);  /* ring */
+static void bufput (lua_State *L, gch_Chan *c, int ring, int v) {
   lua_pushvalue(L, v);
-  lua_rawseti(L, -2, c->sendx + 1);  /* the ring stays: callers return */
+  lua_rawseti(L, ring, c->sendx + 1);
   if (++c->sendx == c->cap) c->sendx = 0;
   c->count++;
 }
 
-/* bufget: remove the oldest buffered value and push it. [-0, +2, m] */
-static void bufget (lua_State *L, gch_Chan *c, int box) {
+/* bufget: remove the oldest buffered value and push it. [-0, +1, m] */
+static void bufget (lua_State *L, gch_Chan *c, int ring) {
   if (l_unlikely(c->istimer)) {  /* the one fired time, kept in C */
     lua_pushnumber(L, c->tval);
     c->count = 0;
     return;
   }
-  lua_getiuservalue(L, box, 1);  /* ring */
-  if (lua_rawgeti(L, -1, c->recvx + 1) >= LUA_TSTRING) {  /* collectable */
+  if (lua_rawgeti(L, ring, c->recvx + 1) >= LUA_TSTRING) {  /* collectable */
     lua_pushnil(L);
-    lua_rawseti(L, -3, c->recvx + 1);  /* clear the slot for the GC */
+    lua_rawseti(L, ring, c->recvx + 1);  /* clear the slot for the GC */
   }
   if (++c->recvx == c->cap) c->recvx = 0;
   c->count--;
+}
+
+/*
+** gchL_pushring: push the ring table of the box at 'box' (nil for an
+** unbuffered or timer channel) and return its index, for the movers.
+*/
+int gchL_pushring (lua_State *L, int box) {
+  lua_getiuservalue(L, box, 1);
+  return lua_gettop(L);
 }
 
 /*
@@ -278,9 +283,10 @@ int gch_chan_sendready (gch_Sched *self, gch_Chan *c) {
 /*
 ** gchL_chan_trysend: send the value at 'v' without blocking (Go's
 ** chansend with block=false). GCH_OK, GCH_CLOSED or GCH_WOULDBLOCK.
-** 'box' is the stack index of a box of 'c'. [-0, +0, m]
+** 'ring' is the index of c's ring table (gchL_pushring; only read when
+** the channel buffers, so 0 will do for an unbuffered one). [-0, +0, m]
 */
-int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v) {
+int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int ring, int v) {
   gch_Waiter *w;
   if (c->closed) return GCH_CLOSED;
   if (c->recvq.first != NULL && (w = gch_chan_dequeue(S, c, &c->recvq)) != NULL) {
@@ -291,7 +297,7 @@ int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v) 
     return GCH_OK;
   }
   if (c->count < c->cap) {
-    bufput(L, c, box, v);
+    bufput(L, c, ring, v);
     return GCH_OK;
   }
   return GCH_WOULDBLOCK;
@@ -300,17 +306,17 @@ int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v) 
 /*
 ** gchL_chan_tryrecv: receive without blocking (Go's chanrecv with
 ** block=false). On GCH_OK pushes the value and ok on top (with scratch
-** values below them). [-0, +(0|2+), m]
+** values below them). 'ring' as for gchL_chan_trysend. [-0, +(0|2+), m]
 */
-int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int box) {
+int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int ring) {
   gch_Waiter *w;
   if (c->count > 0) {
-    bufget(L, c, box);
+    bufget(L, c, ring);
     if (c->sendq.first != NULL &&  /* the buffer was full */
         (w = gch_chan_dequeue(S, c, &c->sendq)) != NULL) {
       auxtakefrom(L, w);
-      bufput(L, c, box, -1);  /* its value takes the freed slot */
-      lua_pushvalue(L, -3);  /* the value received: ring, v, sv, ring */
+      bufput(L, c, ring, -1);  /* its value takes the freed slot */
+      lua_pushvalue(L, -2);  /* the value received: v, sv */
       auxcomplete(S, w, 1);
     }
   }
@@ -371,7 +377,7 @@ static int chan_send (lua_State *L) {
   if (l_unlikely(lua_gettop(L) < 2)) luaL_checkany(L, 2);  /* send(nil) is fine */
   gchL_schedpoint(L, S, chan_send_again);
   if (l_unlikely(c->ref.shared)) return gchL_chan_shsendop(L, b, chan_send_k);
-  st = gchL_chan_trysend(L, S, c, 1, 2);
+  st = gchL_chan_trysend(L, S, c, c->cap > 0 ? gchL_pushring(L, 1) : 0, 2);
   if (st == GCH_OK) return 0;
   if (st == GCH_CLOSED) return gchL_raise(L, S, st);
   g = gchL_current(L, S);  /* a receiver pushes through us: see there */
@@ -401,13 +407,16 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
   return 2;
 }
 
-static int auxrecv (lua_State *L, gch_ChanBox *b, lua_KFunction k) {
+/* auxrecv: receive on box 'b'; 'ring' as for gchL_chan_tryrecv, or 0:
+   the ring of the box at 1 */
+static int auxrecv (lua_State *L, gch_ChanBox *b, int ring, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_G *g;
   if (l_unlikely(c->istimer) && c->count == 0 && b->S->timers.n > 0)
     gchL_timer_run(L, b->S);  /* its timer may have expired (Go 1.23) */
   if (l_unlikely(c->ref.shared)) return gchL_chan_shrecvop(L, b, k);
-  if (gchL_chan_tryrecv(L, b->S, c, 1) == GCH_OK) return 2;
+  if (c->count > 0 && ring == 0) ring = gchL_pushring(L, 1);
+  if (gchL_chan_tryrecv(L, b->S, c, ring) == GCH_OK) return 2;
   g = gchL_current(L, b->S);
   g->w1.L = L;
   g->w1.msg = NULL;
@@ -425,7 +434,7 @@ static int chan_recv_again (lua_State *L, int status, lua_KContext ctx) {
 static int chan_recv (lua_State *L) {
   gch_ChanBox *b = checkrecv(L);
   gchL_schedpoint(L, b->S, chan_recv_again);
-  return auxrecv(L, b, chan_recv_k);
+  return auxrecv(L, b, 0, chan_recv_k);
 }
 
 /* iterator of ch:range(): one receive, ends the loop once closed */
@@ -442,10 +451,19 @@ static int chan_next_again (lua_State *L, int status, lua_KContext ctx) {
   return chan_next(L);
 }
 
+/* the iterator's box and ring, for the usual call it(ch) by a for loop */
+#define NEXT_BOX  lua_upvalueindex(GCH_NUPVALUES + 1)
+#define NEXT_RING lua_upvalueindex(GCH_NUPVALUES + 2)
+
 static int chan_next (lua_State *L) {
-  gch_ChanBox *b = checkrecv(L);
+  gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, NEXT_BOX);
+  int ring = NEXT_RING;
+  if (l_unlikely(lua_touserdata(L, 1) != b || b->c == NULL)) {
+    b = checkrecv(L);  /* called by hand: as ch:recv() on its argument */
+    ring = 0;
+  }
   gchL_schedpoint(L, b->S, chan_next_again);
-  if (auxrecv(L, b, chan_next_k) == 2) lua_pop(L, 1);
+  if (auxrecv(L, b, ring, chan_next_k) == 2) lua_pop(L, 1);
   return 1;
 }
 
@@ -455,7 +473,9 @@ static int chan_range (lua_State *L) {
   lua_pushvalue(L, GCH_UV_SCHED);
   lua_pushvalue(L, GCH_UV_CHANMT);
   lua_pushvalue(L, GCH_UV_CASEMT);
-  lua_pushcclosure(L, chan_next, GCH_NUPVALUES);
+  lua_pushvalue(L, 1);
+  gchL_pushring(L, 1);
+  lua_pushcclosure(L, chan_next, GCH_NUPVALUES + 2);
   lua_pushvalue(L, 1);
   return 2;
 }

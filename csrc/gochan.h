@@ -382,8 +382,9 @@ gch_ChanBox *gchL_testchan (lua_State *L, int arg);
 /* Non-blocking attempts on local channels, used by ops and select;
 ** GCH_OK, GCH_WOULDBLOCK or GCH_CLOSED. recv pushes value and ok on
 ** success; send takes the value at stack index 'v'. */
-int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int box);
-int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int box, int v);
+int gchL_chan_tryrecv (lua_State *L, gch_Sched *S, gch_Chan *c, int ring);
+int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int ring, int v);
+int gchL_pushring (lua_State *L, int box);
 gch_Waiter *gch_chan_dequeue (gch_Sched *self, gch_Chan *c, gch_WaitQ *q);
 int gch_chan_recvready (gch_Sched *self, gch_Chan *c);
 int gch_chan_sendready (gch_Sched *self, gch_Chan *c);

@@ -312,15 +312,15 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
   /* Pass 2 only looked: the peer it saw may have been taken since by
      another thread (a select it was in won elsewhere): then choose again. */
   if (!c->ref.shared) {  /* local: only this thread touches it */
-    int box;
+    int ring;
     selunlock(locks, nlocks);
     if (nlocks > 0) freemsgs(g, n);
-    box = pushfield(L, i, 1);
+    ring = gchL_pushring(L, pushfield(L, i, 1));
     if (kind == CASE_RECV) {
-      if (gchL_chan_tryrecv(L, S, c, box) == GCH_WOULDBLOCK) return again(L);
+      if (gchL_chan_tryrecv(L, S, c, ring) == GCH_WOULDBLOCK) return again(L);
       return dispatch(L, i, 2);
     }
-    st = gchL_chan_trysend(L, S, c, box, pushfield(L, i, 2));
+    st = gchL_chan_trysend(L, S, c, ring, pushfield(L, i, 2));
     if (st == GCH_WOULDBLOCK) return again(L);
     if (st == GCH_CLOSED) return gchL_raise(L, S, GCH_CLOSED);
     return dispatch(L, i, 0);
