@@ -215,6 +215,7 @@ struct gch_G {
   int nselect;              /* cases of the select in progress */
   int anchor;               /* ref of 'co' in the anchor table (NOREF for main) */
   int fnref;                /* not started yet: ref of f (or {f, args...}) */
+  int argref;               /* not started yet: ref of f's one argument */
   unsigned char resumed;    /* inside the scheduler's lua_resume of 'co' */
   unsigned char parking;    /* yielding to the scheduler to park */
   unsigned char inl;        /* blocked inline: a wake-up sets 'woken' */

@@ -217,10 +217,12 @@ int gch_sched_alive (gch_G *g) {
 
 /* auxfreeg: release a goroutine record and its coroutine's anchor. */
 static void auxfreeg (lua_State *L, gch_Sched *S, gch_G *g) {
-  if (L != NULL && (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF)) {
+  if (L != NULL && (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF ||
+                    g->argref != LUA_NOREF)) {
     lua_getiuservalue(L, GCH_UV_SCHED, 1);
     luaL_unref(L, -1, g->anchor);  /* its coroutine, from newco */
     luaL_unref(L, -1, g->fnref);   /* its function, if it never ran */
+    luaL_unref(L, -1, g->argref);
     lua_pop(L, 1);
   }
   (void)S;
@@ -244,7 +246,7 @@ static gch_G *auxnewg (lua_State *L, gch_Sched *S) {
   if (g == NULL) luaL_error(L, "not enough memory");
   g->S = S;
   g->w1.g = g;
-  g->anchor = g->fnref = LUA_NOREF;
+  g->anchor = g->fnref = g->argref = LUA_NOREF;
   return g;
 }
 
@@ -285,7 +287,7 @@ static int auxattach (lua_State *L, gch_Sched *S, gch_G *g) {
     return 0;
   }
   lua_getiuservalue(L, GCH_UV_SCHED, 1);
-  if (n > 1) {  /* {f, args...} */
+  if (n > 2) {  /* {f, args...} */
     int t;
     lua_rawgeti(L, -1, g->fnref);
     t = lua_gettop(L);
@@ -293,9 +295,14 @@ static int auxattach (lua_State *L, gch_Sched *S, gch_G *g) {
     lua_xmove(L, g->co, n);
     lua_pop(L, 1);  /* the packed table */
   }
-  else {  /* just f */
+  else {  /* f, and its one argument in 'argref' */
     lua_rawgeti(L, -1, g->fnref);
-    lua_xmove(L, g->co, 1);
+    if (n == 2) {
+      lua_rawgeti(L, -2, g->argref);
+      luaL_unref(L, -3, g->argref);
+      g->argref = LUA_NOREF;
+    }
+    lua_xmove(L, g->co, n);
   }
   luaL_unref(L, -1, g->fnref);
   lua_pop(L, 1);  /* anchor table */
@@ -317,12 +324,13 @@ static void auxrecycle (lua_State *L, gch_Sched *S, gch_G *g) {
     g->anchor = LUA_NOREF;
   }
   if (S->nfree < POOL_MAX) {  /* the record too */
-    if (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF) {
+    if (g->anchor != LUA_NOREF || g->fnref != LUA_NOREF || g->argref != LUA_NOREF) {
       lua_getiuservalue(L, GCH_UV_SCHED, 1);
       luaL_unref(L, -1, g->anchor);
       luaL_unref(L, -1, g->fnref);
+      luaL_unref(L, -1, g->argref);
       lua_pop(L, 1);
-      g->anchor = g->fnref = LUA_NOREF;
+      g->anchor = g->fnref = g->argref = LUA_NOREF;
       g->co = NULL;
     }
     g->next = S->free;
@@ -892,28 +900,31 @@ int gchL_iscallable (lua_State *L, int i) {
 */
 lua_Integer gchL_spawn (lua_State *L, gch_Sched *S, int n) {
   gch_G *g;
-  int ref;
+  int ref, argref = LUA_NOREF;
   if (S->closing)
     return luaL_error(L, "attempt to start a goroutine while the Lua state is closing");
   if (n >= LUAI_MAXSTACK / 2)
     return luaL_error(L, "too many arguments to 'go'");
   auxreserve(L, S);
-  if (n > 1) {  /* f and its arguments, packed until it runs */
-    int i, t;
+  lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
+  if (n > 2) {  /* f and its arguments, packed until it runs */
+    int i, t = lua_gettop(L);
     lua_createtable(L, n, 0);
-    t = lua_gettop(L);
     for (i = 1; i <= n; i++) {
       lua_pushvalue(L, t - n + i - 1);
-      lua_rawseti(L, t, i);
+      lua_rawseti(L, -2, i);
     }
   }
-  else lua_pushvalue(L, -1);  /* f */
-  lua_getiuservalue(L, GCH_UV_SCHED, 1);
-  lua_insert(L, -2);
+  else lua_pushvalue(L, -(n + 1));  /* f; its one argument, if any, below */
   ref = luaL_ref(L, -2);  /* unref'd in auxattach (or auxfreeg) */
+  if (n == 2) {
+    lua_pushvalue(L, -2);
+    argref = luaL_ref(L, -2);
+  }
   lua_pop(L, 1);  /* anchor table */
   g = auxnewg(L, S);  /* may raise: then 'ref' stays until the state closes */
   g->fnref = ref;
+  g->argref = argref;
   g->co = NULL;  /* one comes when it first runs (auxattach) */
   lua_settop(L, lua_gettop(L) - n);  /* f and its arguments */
   g->nargs = n - 1;
@@ -935,7 +946,11 @@ static int sched_go (lua_State *L) {
 
 /* the module's __call: go(f, ...) is go.go(f, ...) */
 static int sched_call (lua_State *L) {
-  lua_remove(L, 1);  /* the module table */
+  if (gchL_iscallable(L, 2)) {  /* spawn from above the module table */
+    lua_pushinteger(L, gchL_spawn(L, gchL_sched(L), lua_gettop(L) - 1));
+    return 1;
+  }
+  lua_remove(L, 1);  /* the error is about argument 1 */
   return sched_go(L);
 }
 
@@ -1147,7 +1162,7 @@ void gchL_sched_new (lua_State *L) {
   S->main.id = newid();
   S->main.co = S->L;
   S->main.status = GCH_GRUNNING;
-  S->main.anchor = S->main.fnref = LUA_NOREF;
+  S->main.anchor = S->main.fnref = S->main.argref = LUA_NOREF;
   S->main.nargs = -1;
   S->main.w1.g = &S->main;
   all_link(S, &S->main);
