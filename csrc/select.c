@@ -5,7 +5,7 @@
 ** go.send(ch, v [, h]): a SelCase block (its kind, and the channel's box,
 ** recognised by tag as boxes are), user values 1 = channel box (or nil:
 ** the case never proceeds; it keeps the box alive), 2 = value to send,
-** 3 = handler.
+** 3 = handler, 4 = the channel's ring table (local buffered values).
 **
 ** go.select(cases) works in Go's passes:
 **  1. validate every case and lay it out on the stack (case, box, value);
@@ -43,6 +43,7 @@
 #define CASE_IDX(i)  (SCRATCH_IDX + (i))   /* the case userdata */
 #define MAX_CASES    ((LUAI_MAXSTACK - 16) / 2)
 #define SMALL_CASES  16                    /* case tables on the C stack */
+#define UV_DEFAULT   lua_upvalueindex(GCH_NUPVALUES + 1)  /* "default" */
 
 typedef struct SelCase {
   const void *tag;          /* &casetag */
@@ -73,7 +74,7 @@ static int auxcase (lua_State *L, int kind, int handler) {
   if (!lua_isnoneornil(L, handler))
     luaL_argexpected(L, gchL_iscallable(L, handler), handler, "function");
   lua_settop(L, 3);
-  k = (SelCase *)lua_newuserdatauv(L, sizeof(*k), 3);
+  k = (SelCase *)lua_newuserdatauv(L, sizeof(*k), 4);
   k->tag = NULL;
   k->kind = kind;
   k->hashandler = !lua_isnoneornil(L, handler);
@@ -88,6 +89,10 @@ static int auxcase (lua_State *L, int kind, int handler) {
   }
   lua_pushvalue(L, handler);
   lua_setiuservalue(L, -2, 3);  /* handler */
+  if (b != NULL) {
+    gchL_pushring(L, 1);
+    lua_setiuservalue(L, -2, 4);  /* ring: every box of a channel has it */
+  }
   k->tag = &casetag;
   return 1;
 }
@@ -114,7 +119,7 @@ static int casekind (lua_State *L, int i) {
   return ((SelCase *)lua_touserdata(L, CASE_IDX(i)))->kind;
 }
 
-/* pushfield: push user value 'uv' of case 'i' (1 box, 2 value); its index */
+/* pushfield: push user value 'uv' of case 'i' (2 value, 4 ring); its index */
 static int pushfield (lua_State *L, int i, int uv) {
   lua_getiuservalue(L, CASE_IDX(i), uv);
   return lua_gettop(L);
@@ -315,7 +320,7 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
     int ring;
     selunlock(locks, nlocks);
     if (nlocks > 0) freemsgs(g, n);
-    ring = gchL_pushring(L, pushfield(L, i, 1));
+    ring = pushfield(L, i, 4);
     if (kind == CASE_RECV) {
       if (gchL_chan_tryrecv(L, S, c, ring) == GCH_WOULDBLOCK) return again(L);
       return dispatch(L, i, 2);
@@ -393,7 +398,7 @@ static int select_select (lua_State *L) {
   len = lua_rawlen(L, 1);
   luaL_argcheck(L, len <= MAX_CASES, 1, "too many select cases");
   n = (int)len;
-  lua_pushliteral(L, "default");
+  lua_pushvalue(L, UV_DEFAULT);
   lua_rawget(L, 1);  /* DEFAULT_IDX */
   if (lua_toboolean(L, DEFAULT_IDX) && !lua_isboolean(L, DEFAULT_IDX) &&
       !gchL_iscallable(L, DEFAULT_IDX))
@@ -415,8 +420,11 @@ static int select_select (lua_State *L) {
   for (i = 0; i < n; i++) {  /* pass 2: uniform choice among ready cases */
     gch_Chan *c = info[i].c;
     if (c != NULL &&
-        (info[i].kind == CASE_RECV ? gch_chan_recvready(S, c)
-                                   : gch_chan_sendready(S, c)) &&
+        (info[i].kind == CASE_RECV
+           ? c->count > 0 || c->closed ||
+             (c->sendq.first != NULL && gch_chan_recvready(S, c))
+           : c->closed || c->count < c->cap ||
+             (c->recvq.first != NULL && gch_chan_sendready(S, c))) &&
         gch_sched_rand(S) % ++nready == 0)
       pick = i + 1;
   }
@@ -436,7 +444,6 @@ static int select_select (lua_State *L) {
 }
 
 static const luaL_Reg select_funcs[] = {
-  {"select", select_select},
   {"recv", select_recv},
   {"send", select_send},
   {NULL, NULL}
@@ -448,4 +455,8 @@ void gchL_select_open (lua_State *L) {
   lua_pushboolean(L, 0);
   lua_setfield(L, GCH_IDX_CASEMT, "__metatable");
   gchL_setfuncs(L, GCH_IDX_MODULE, select_funcs);
+  gchL_pushupvalues(L);
+  lua_pushliteral(L, "default");  /* interned once, not per select */
+  lua_pushcclosure(L, select_select, GCH_NUPVALUES + 1);
+  lua_setfield(L, GCH_IDX_MODULE, "select");
 }
