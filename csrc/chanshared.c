@@ -42,7 +42,7 @@ static int ringpush (gch_Chan *c, gch_Msg *m) {
     c->rhead = 0;
   }
   c->ring[(c->rhead + c->count) % c->rsz] = m;
-  c->count++;
+  __atomic_store_n(&c->count, c->count + 1, __ATOMIC_RELAXED);  /* spinners read it */
   return 1;
 }
 
@@ -50,7 +50,7 @@ static gch_Msg *ringpop (gch_Chan *c) {
   gch_Msg *m = c->ring[c->rhead];
   c->ring[c->rhead] = NULL;
   c->rhead = (c->rhead + 1) % c->rsz;
-  c->count--;
+  __atomic_store_n(&c->count, c->count - 1, __ATOMIC_RELAXED);
   return m;
 }
 
@@ -133,6 +133,29 @@ void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake) {
 ** =======================================================
 */
 
+/*
+** Before parking on a shared buffered channel, a goroutine with nothing
+** else to run watches it a little (gch_sched_spinfor): in a stream
+** between two threads the other side then fills or drains the buffer
+** without a wake-up per item. Read without the lock: only a hint, the
+** operation is retried under it.
+*/
+static int spinworthy (const gch_Chan *c) {
+  return c->cap > 0 && !c->istimer;
+}
+
+static int canrecv (const void *p) {
+  const gch_Chan *c = (const gch_Chan *)p;
+  return __atomic_load_n(&c->count, __ATOMIC_RELAXED) > 0 ||
+         __atomic_load_n(&c->closed, __ATOMIC_RELAXED);
+}
+
+static int cansend (const void *p) {
+  const gch_Chan *c = (const gch_Chan *)p;
+  return __atomic_load_n(&c->count, __ATOMIC_RELAXED) < c->cap ||
+         __atomic_load_n(&c->closed, __ATOMIC_RELAXED);
+}
+
 /* gchL_chan_shsendop: ch:send(v) on a shared channel (value at 2) */
 int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k) {
   gch_Chan *c = b->c;
@@ -142,6 +165,12 @@ int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k) {
   int st;
   gch_lock(&c->ref);
   st = gch_chan_shsend(S, c, m, &wake);
+  if (st == GCH_WOULDBLOCK && spinworthy(c)) {
+    gch_unlock(&c->ref);
+    (void)gch_sched_spinfor(S, cansend, c);
+    gch_lock(&c->ref);
+    st = gch_chan_shsend(S, c, m, &wake);
+  }
   if (st == GCH_WOULDBLOCK) {
     g->w1.L = L;
     g->w1.msg = m;  /* a receiver takes it from here */
@@ -189,6 +218,12 @@ int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k) {
   int st;
   gch_lock(&c->ref);
   st = gch_chan_shrecv(S, c, &m, &wake);
+  if (st == GCH_WOULDBLOCK && spinworthy(c)) {
+    gch_unlock(&c->ref);
+    (void)gch_sched_spinfor(S, canrecv, c);
+    gch_lock(&c->ref);
+    st = gch_chan_shrecv(S, c, &m, &wake);
+  }
   if (st == GCH_WOULDBLOCK) {
     g->w1.L = L;
     g->w1.msg = NULL;
@@ -213,7 +248,7 @@ int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k) {
 gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c) {
   gch_Waiter *w, *list = NULL;
   gch_G *g;
-  c->closed = 1;
+  __atomic_store_n(&c->closed, 1, __ATOMIC_RELAXED);  /* spinners read it */
   while ((w = gch_chan_dequeue(self, c, &c->recvq)) != NULL) {
     complete(w, 0, &g);
     w->next = list;

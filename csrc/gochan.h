@@ -361,6 +361,7 @@ void gchL_thread_open (lua_State *L);
 void gch_family_release (gch_Family *F);
 extern const char gch_famkey;
 int gch_sched_alive (gch_G *g);
+int gch_sched_spinfor (gch_Sched *S, int (*ready) (const void *), const void *arg);
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k);
 gch_G *gchL_current (lua_State *L, gch_Sched *S);     /* reserves stack */

@@ -599,12 +599,16 @@ static void wakeroot (gch_Family *F) {
 #define SPIN_TIME 50e-6
 
 /*
-** auxspin: nothing is runnable, but another thread of the family is
-** running and may hand us work in a moment: watch the inbox for a short
-** while before paying for a kernel sleep and a wake-up (each ~20-50 us on
-** a VM). True if work arrived.
+** spin: watch this state's inbox, and 'ready(arg)' if given, for a short
+** while (until SPIN_TIME or the next timer 'next') before paying for a
+** kernel sleep and a wake-up (each ~20-50 us on a VM). Only worth it
+** while another thread of the family runs: nobody else can hand us work.
+** Returns 1 when work arrived in the inbox (ready == NULL) or ready()
+** became true, else 0 (timed out; or, with ready(), the inbox has work
+** and the caller should park to let it run).
 */
-static int auxspin (gch_Sched *S, double next) {
+static int spin (gch_Sched *S, double next, int (*ready) (const void *),
+                 const void *arg) {
   gch_Family *F = S->fam;
   double until;
   int i;
@@ -615,7 +619,8 @@ static int auxspin (gch_Sched *S, double next) {
   if (next >= 0 && next < until) until = next;
   for (;;) {
     for (i = 0; i < 64; i++) {
-      if (__atomic_load_n(&S->hasinbox, __ATOMIC_ACQUIRE)) return 1;
+      if (__atomic_load_n(&S->hasinbox, __ATOMIC_ACQUIRE)) return ready == NULL;
+      if (ready != NULL && ready(arg)) return 1;
       cpu_relax();
     }
     if (gch_now() >= until) return 0;
@@ -623,6 +628,22 @@ static int auxspin (gch_Sched *S, double next) {
        threads than cores): let it have ours */
     sched_yield();
   }
+}
+
+/* auxspin: nothing is runnable: wait a little for work from other threads */
+static int auxspin (gch_Sched *S, double next) {
+  return spin(S, next, NULL, NULL);
+}
+
+/*
+** gch_sched_spinfor: the running goroutine is about to park on an object
+** of another thread; if nothing else of this state could run meanwhile,
+** watch 'ready(arg)' a little first (see spin). A peer that finds us not
+** parked just buffers, needing no wake-up, and items move in batches.
+*/
+int gch_sched_spinfor (gch_Sched *S, int (*ready) (const void *), const void *arg) {
+  if (S->rqlen + S->tqlen > 0 || S->closing) return 0;
+  return spin(S, gch_timer_next(S), ready, arg);
 }
 
 /*
