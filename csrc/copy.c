@@ -51,9 +51,42 @@ enum {
   T_FUNC, T_ENV, T_LIB, T_OBJ
 };
 
+/*
+** Immediate messages: nil, a boolean, or an integer of at most 62 bits
+** is carried in the gch_Msg pointer itself (a malloc'd message is 16-byte
+** aligned, so its low bits are 0), not allocated: the common values of a
+** stream between threads cost no malloc/free pair (that pair crosses
+** threads, the expensive kind). Only this file looks inside a message.
+*/
+#define IMM_INT    1u                      /* low bits 01: integer << 2 */
+#define IMM_OTHER  2u                      /* low bits 10: T_* << 2 */
+#define IMM_MASK   3u
+#define IMM_MAXINT (((lua_Integer)1) << 61)
+
+static int isimm (const gch_Msg *m) {
+  return ((uintptr_t)m & IMM_MASK) != 0;
+}
+
+static gch_Msg *immint (lua_Integer v) {
+  return (gch_Msg *)(((uintptr_t)v << 2) | IMM_INT);
+}
+
+static gch_Msg *immother (int t) {
+  return (gch_Msg *)(((uintptr_t)t << 2) | IMM_OTHER);
+}
+
+/* pushimm: push the value of the immediate 'm' */
+static void pushimm (lua_State *L, const gch_Msg *m) {
+  uintptr_t u = (uintptr_t)m;
+  if ((u & IMM_MASK) == IMM_INT)
+    lua_pushinteger(L, (lua_Integer)((intptr_t)u >> 2));  /* arithmetic shift */
+  else if ((u >> 2) == T_NIL) lua_pushnil(L);
+  else lua_pushboolean(L, (u >> 2) == T_TRUE);
+}
+
 void gch_msg_free (gch_Msg *m) {
   int i;
-  if (m == NULL) return;
+  if (m == NULL || isimm(m)) return;
   for (i = 0; i < m->nobjs; i++) gch_ref_release(m->objs[i]);
   free(m->objs);
   if (m->buf != m->inl) free(m->buf);
@@ -379,6 +412,12 @@ static gch_Msg *encscalar (lua_State *L, int i) {
     if (n > INLINE_BUF - 1 - sizeof(size_t)) return NULL;
   }
   else if (t != LUA_TNIL && t != LUA_TBOOLEAN && t != LUA_TNUMBER) return NULL;
+  if (t == LUA_TNIL) return immother(T_NIL);
+  if (t == LUA_TBOOLEAN) return immother(lua_toboolean(L, i) ? T_TRUE : T_FALSE);
+  if (lua_isinteger(L, i)) {
+    lua_Integer v = lua_tointeger(L, i);
+    if (v >= -IMM_MAXINT && v < IMM_MAXINT) return immint(v);
+  }
   if ((m = msg_new()) == NULL) luaL_error(L, "not enough memory");
   m->nvalues = 1;
   switch (t) {
@@ -562,6 +601,11 @@ static void dec (Dec *d) {
 int gchL_decode (lua_State *L, const gch_Msg *m) {
   Dec d;
   int k, base;
+  if (isimm(m)) {
+    luaL_checkstack(L, 3, "too many values to copy");
+    pushimm(L, m);
+    return 1;
+  }
   luaL_checkstack(L, m->nvalues + 2, "too many values to copy");
   d.L = L;
   d.p = m->buf;
@@ -583,6 +627,7 @@ int gchL_decode (lua_State *L, const gch_Msg *m) {
 ** but a string (nil, boolean, number, string) */
 int gch_msg_isscalar (const gch_Msg *m) {
   unsigned char t;
+  if (isimm(m)) return 1;
   if (m->nvalues != 1) return 0;
   t = (unsigned char)m->buf[0];
   return t <= T_FLOAT || t == T_STR;
@@ -598,7 +643,7 @@ void gchL_copy_open (lua_State *L) {
 
 /* the shared objects a message holds (for the cycle check) */
 int gch_msg_nobjs (const gch_Msg *m) {
-  return m->nobjs;
+  return isimm(m) ? 0 : m->nobjs;
 }
 
 gch_Ref *gch_msg_obj (const gch_Msg *m, int i) {

@@ -576,6 +576,51 @@ describe("values crossing into another Lua state", function()
   end
 
 
+  describe("one value at a time on a shared channel", function()
+    -- nil, booleans and integers of at most 62 bits travel inside the
+    -- message pointer (no allocation); the others as allocated messages:
+    -- both sides of the boundary must come out exact, with their type.
+    it("keeps integers exact either side of the 62-bit boundary; nil, booleans, floats, strings #thread", function()
+      local B = 1 << 61
+      local values = { 0, 1, -1, B - 1, -B, B, -B - 1, math.maxinteger, math.mininteger,
+                       false, true, 3.0, -0.5, "s", "" }
+      local ch, back = go.chan(), go.chan()
+      local th = go.thread(function(c, r)
+        for _ = 1, 16 do
+          local v = c:recv()
+          r:send(v)
+          r:send(math.type(v) or type(v))
+        end
+      end, ch, back)
+      for i = 1, #values + 1 do  -- the extra one is nil
+        local v = values[i]
+        ch:send(v)
+        local got, kind = back:recv(), back:recv()
+        assert.equal(v, got)
+        assert.equal(math.type(v) or type(v), kind)
+      end
+      th:join()
+    end)
+
+    it("keeps them exact through a buffered shared channel and a select #thread", function()
+      local B = 1 << 61
+      local values = { B - 1, -B, B, -B - 1, 7, false, true }
+      local ch = go.chan(16)
+      local th = go.thread(function(c, vs)
+        for i = 1, #vs do c:send(vs[i]) end
+        c:send(nil)
+      end, ch, values)
+      th:join()
+      for i = 1, #values do
+        local _, v, ok = go.select { go.recv(ch) }
+        assert.is_true(ok)
+        assert.equal(values[i], v)
+        assert.equal(math.type(values[i]) or type(values[i]), math.type(v) or type(v))
+      end
+      assert.is_nil(ch:recv())
+    end)
+  end)
+
   describe("values that cannot cross", function()
     local cases = {
       { what = "a coroutine", make = function() return coroutine.create(print) end,
