@@ -5,7 +5,11 @@
 #   make test       deps + build, busted specs, every examples/*.lua, the
 #                   spec/driver/*.c multi-state drivers
 #   make demo       run examples/02_producer_consumer.lua
-#   make bench      run bench/run.lua
+#   make bench      the B1-B9 table against Go and cqueues (bench/peers.lua),
+#                   then gochan against its floors (bench/run.lua); both go
+#                   to bench/results.md
+#   make bench-smoke  the B1-B9 table with small N, 1 run (a few seconds)
+#   make bench-deps   install the peers (golang-go, lua-cqueues) if root
 #   make lint       luacheck, cppcheck and clang-tidy, and the rockspec's lists
 #                   against csrc/ and lua/
 #   make asan       specs against an ASan+UBSan build (build/asan/), leaks on
@@ -21,7 +25,9 @@ SHELL      := /bin/bash
 LUA        ?= lua5.4
 LUA_INCDIR ?= /usr/include/lua5.4
 CC         ?= cc
-CFLAGS     ?= -O2 -g -fPIC
+# -fno-plt: the Lua API is called through the GOT directly, not a PLT stub:
+# a few % on every channel operation (bench/README.md)
+CFLAGS     ?= -O2 -g -fPIC -fno-plt
 LIBFLAG    ?= -shared
 DEVFLAGS   ?= -Werror
 BUILDDIR   ?= build
