@@ -427,9 +427,6 @@ csrc/core.c | leakReturnValNotUsed | (void)dlopen(
 csrc/sched.c | clang-analyzer-core.NullDereference | g->prev->next = g->next;
 csrc/sched.c | clang-analyzer-unix.Malloc | all_unlink(g);
 csrc/debug.c | clang-analyzer-core.NullDereference | addf(r, "goroutine %lld [%s]", (long long)g->id
-# A goroutine is in the run queue at most once, so sched_gc's loop never
-# pops a record it freed.
-csrc/sched.c | clang-analyzer-unix.Malloc | return g;
 # getenv races only with setenv/putenv, which neither Lua nor gochan calls.
 csrc/sched.c | concurrency-mt-unsafe | const char *seed = getenv("GOCHAN_SCHED_SEED");
 endef

@@ -230,9 +230,11 @@ static void auxlayout (lua_State *L, int i, SelInfo *info) {
   gch_ChanBox *b;
   lua_rawgeti(L, 1, i);
   k = testcase(L, -1);
-  if (k == NULL)
+  if (k == NULL) {
     luaL_argerror(L, 1, lua_pushfstring(L,
         "case #%d is not a select case (go.recv or go.send)", i));
+    return;  /* not reached */
+  }
   info->kind = k->kind;
   info->c = NULL;
   if ((b = k->b) == NULL) return;
