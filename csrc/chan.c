@@ -412,7 +412,8 @@ static int chan_recv_k (lua_State *L, int status, lua_KContext ctx) {
 static int auxrecv (lua_State *L, gch_ChanBox *b, int ring, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_G *g;
-  if (l_unlikely(c->istimer) && c->count == 0 && b->S->timers.n > 0)
+  if (l_unlikely(c->istimer) && __atomic_load_n(&c->count, __ATOMIC_RELAXED) == 0 &&
+      b->S->timers.n > 0)
     gchL_timer_run(L, b->S);  /* its timer may have expired (Go 1.23) */
   if (l_unlikely(c->ref.shared)) return gchL_chan_shrecvop(L, b, k);
   if (c->count > 0 && ring == 0) ring = gchL_pushring(L, 1);
@@ -515,8 +516,13 @@ static int chan_toclose (lua_State *L) {
   return 0;
 }
 
+/* unlocked reads of a channel that may be shared: atomic, as its writers */
 static lua_Integer auxlen (gch_Chan *c) {
-  return c->istimer ? 0 : c->count;
+  return c->istimer ? 0 : __atomic_load_n(&c->count, __ATOMIC_RELAXED);
+}
+
+static int auxclosed (gch_Chan *c) {
+  return __atomic_load_n(&c->closed, __ATOMIC_RELAXED);
 }
 
 static lua_Integer auxcap (gch_Chan *c) {
@@ -568,7 +574,7 @@ static int chan_tostring (lua_State *L) {
   const char *kind = b->dir == GCH_DIR_RECV ? "<-chan"
                    : b->dir == GCH_DIR_SEND ? "chan<-" : "chan";
   lua_pushfstring(L, "%s(%I/%I%s)", kind, (LUAI_UACINT)auxlen(b->c),
-                  (LUAI_UACINT)auxcap(b->c), b->c->closed ? ", closed" : "");
+                  (LUAI_UACINT)auxcap(b->c), auxclosed(b->c) ? ", closed" : "");
   return 1;
 }
 

@@ -53,7 +53,7 @@ enum {
 
 /*
 ** Immediate messages: nil, a boolean, or an integer of at most 62 bits
-** is carried in the gch_Msg pointer itself (a malloc'd message is 16-byte
+** (30 where pointers have 32) is carried in the gch_Msg pointer itself (a malloc'd message is 16-byte
 ** aligned, so its low bits are 0), not allocated: the common values of a
 ** stream between threads cost no malloc/free pair (that pair crosses
 ** threads, the expensive kind). Only this file looks inside a message.
@@ -61,10 +61,18 @@ enum {
 #define IMM_INT    1u                      /* low bits 01: integer << 2 */
 #define IMM_OTHER  2u                      /* low bits 10: T_* << 2 */
 #define IMM_MASK   3u
-#define IMM_MAXINT (((lua_Integer)1) << 61)
+#define IMM_BITS   (sizeof(uintptr_t) * 8 - 3)  /* pointer less tag and sign */
 
 static int isimm (const gch_Msg *m) {
   return ((uintptr_t)m & IMM_MASK) != 0;
+}
+
+/* immfits: does integer 'v' fit an immediate? */
+static int immfits (lua_Integer v) {
+  lua_Integer lim;
+  if (sizeof(lua_Integer) * 8 - 1 <= IMM_BITS) return 1;  /* every one fits */
+  lim = (lua_Integer)1 << (IMM_BITS % (sizeof(lua_Integer) * 8));
+  return v >= -lim && v < lim;
 }
 
 static gch_Msg *immint (lua_Integer v) {
@@ -416,7 +424,7 @@ static gch_Msg *encscalar (lua_State *L, int i) {
   if (t == LUA_TBOOLEAN) return immother(lua_toboolean(L, i) ? T_TRUE : T_FALSE);
   if (lua_isinteger(L, i)) {
     lua_Integer v = lua_tointeger(L, i);
-    if (v >= -IMM_MAXINT && v < IMM_MAXINT) return immint(v);
+    if (immfits(v)) return immint(v);
   }
   if ((m = msg_new()) == NULL) luaL_error(L, "not enough memory");
   m->nvalues = 1;

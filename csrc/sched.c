@@ -909,7 +909,9 @@ int gchL_raise (lua_State *L, gch_Sched *S, int code) {
 */
 
 int gchL_iscallable (lua_State *L, int i) {
-  if (lua_type(L, i) == LUA_TFUNCTION) return 1;
+  int t = lua_type(L, i);
+  if (t == LUA_TFUNCTION) return 1;
+  if (t == LUA_TNONE) return 0;  /* even if nil has a __call (debug.setmetatable) */
   if (luaL_getmetafield(L, i, "__call") == LUA_TNIL) return 0;
   lua_pop(L, 1);
   return 1;

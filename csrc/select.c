@@ -269,30 +269,41 @@ static void selunlock (gch_Chan **locks, int n) {
 }
 
 /*
-** sharedcases: prepare the shared channels of the select: their distinct
-** list, sorted (returned; count in *nlocks), and a copy of every value to
-** send on one, in the case's waiter. Raises only before any lock.
+** sharedcases: prepare the shared channels of the select: a copy of every
+** value to send on one, in the case's waiter, then their distinct list,
+** sorted (returned; count in *nlocks). Encoding a value that holds a
+** local channel makes that channel shared: so values are encoded until no
+** case's channel changes mode, and only then are the channels to lock
+** counted; from here on nothing in this select shares another channel.
+** Raises only before any lock.
 */
 static gch_Chan **sharedcases (lua_State *L, gch_G *g, const SelInfo *info,
                                int n, int *nlocks) {
   gch_Chan **locks;
-  int i, k = 0;
-  for (i = 0; i < n; i++)
-    if (info[i].c != NULL && info[i].c->ref.shared) k++;
-  *nlocks = 0;
-  if (k == 0) return NULL;
-  selectwaiters(L, g, n);
-  locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
-  k = 0;
-  for (i = 0; i < n; i++) {
-    gch_Chan *c = info[i].c;
-    if (c == NULL || !c->ref.shared) continue;
-    locks[k++] = c;
-    if (info[i].kind == CASE_SEND) {
-      g->ws[i].msg = gchL_encode(L, pushfield(L, i + 1, 2), 1);
-      lua_pop(L, 1);
+  int i, k, changed, prepared = 0;
+  do {
+    changed = 0;
+    for (i = 0; i < n; i++) {
+      gch_Chan *c = info[i].c;
+      if (c == NULL || !c->ref.shared) continue;
+      if (!prepared) {  /* the waiters hold the copies */
+        selectwaiters(L, g, n);
+        prepared = 1;
+      }
+      if (info[i].kind == CASE_SEND && g->ws[i].msg == NULL) {
+        g->ws[i].msg = gchL_encode(L, pushfield(L, i + 1, 2), 1);
+        lua_pop(L, 1);
+        changed = 1;
+      }
     }
-  }
+  } while (changed);
+  *nlocks = 0;
+  if (!prepared) return NULL;
+  for (i = 0, k = 0; i < n; i++)
+    if (info[i].c != NULL && info[i].c->ref.shared) k++;
+  locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
+  for (i = 0, k = 0; i < n; i++)
+    if (info[i].c != NULL && info[i].c->ref.shared) locks[k++] = info[i].c;
   qsort(locks, (size_t)k, sizeof(*locks), cmpchan);
   for (i = 1, *nlocks = 1; i < k; i++)  /* one lock per channel */
     if (locks[i] != locks[*nlocks - 1]) locks[(*nlocks)++] = locks[i];

@@ -36,7 +36,8 @@ static inline void waitq_remove (gch_WaitQ *q, gch_Waiter *w) {
 ** its goroutine's select was won by another case.
 */
 static inline int waitq_live (const gch_Waiter *w) {
-  return !w->isselect || !w->g->selectdone;
+  /* selectdone is set by CAS, maybe on another thread: a hint here */
+  return !w->isselect || !__atomic_load_n(&w->g->selectdone, __ATOMIC_ACQUIRE);
 }
 
 /*

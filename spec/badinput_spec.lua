@@ -71,6 +71,14 @@ local BAD = {
     "bad argument #1 to 'go' (function expected, got FILE*)" },
   { "go(channel)", function() go(F.ch) end,
     "bad argument #1 to 'go' (function expected, got gochan.chan)" },
+  { "go() without a function while nil has a __call (debug.setmetatable)",
+    function()
+      debug.setmetatable(nil, { __call = function() end })
+      local _, err = pcall(function() go() end)
+      debug.setmetatable(nil, nil)
+      error(err, 0)
+    end,
+    "bad argument #1 to 'go' (function expected, got no value)" },
   { "go.go() without a function", function() go.go() end,
     "bad argument #1 to 'go' (function expected, got no value)" },
   { "go.go(boolean)", function() go.go(true) end,

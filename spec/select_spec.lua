@@ -633,6 +633,40 @@ describe("gochan.select", function()
     end)
   end)
 
+  describe("a send case whose value is a local channel, on a shared channel", function()
+    -- Encoding such a value shares the local channel in the middle of the
+    -- select: it must then be locked and its send values copied like any
+    -- shared channel's, whichever case comes first.
+    it("locks that channel too when it is also a later case #thread", function()
+      local sh = go.chan(1)
+      local th = go.thread(function(c) return c:recv() ~= nil end, sh)
+      go.sleep(0.02)
+      local loc = go.chan(1)
+      loc:send(1)
+      local i = go.select { go.send(sh, loc), go.recv(loc) }
+      assert.is_true(i == 1 or i == 2)
+      if i == 2 then sh:send(loc) end
+      assert.is_true(th:join())
+    end)
+
+    it("copies the value of an earlier case on that channel #thread", function()
+      local sh = go.chan()
+      local th = go.thread(function(c) for _ in c:range() do end end, sh)
+      local firsts = 0
+      for _ = 1, 200 do
+        local loc = go.chan(1)
+        local i = go.select { go.send(loc, "v"), go.send(sh, loc) }
+        if i == 1 then
+          firsts = firsts + 1
+          assert.same({ "v", true }, { loc:recv() })
+        end
+      end
+      sh:close()
+      th:join()
+      assert.is_true(firsts > 0)
+    end)
+  end)
+
   describe("the same channel in several cases", function()
     it("delivers one value once with two receive cases on one channel", function()
       local ch = go.chan(2)
