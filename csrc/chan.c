@@ -458,12 +458,18 @@ static int chan_next_again (lua_State *L, int status, lua_KContext ctx) {
 
 static int chan_next (lua_State *L) {
   gch_ChanBox *b = (gch_ChanBox *)lua_touserdata(L, NEXT_BOX);
+  gch_Chan *c;
   int ring = NEXT_RING;
   if (l_unlikely(lua_touserdata(L, 1) != b || b->c == NULL)) {
     b = checkrecv(L);  /* called by hand: as ch:recv() on its argument */
     ring = 0;
   }
   gchL_schedpoint(L, b->S, chan_next_again);
+  c = b->c;
+  if (ring != 0 && !c->ref.shared && c->count > 0 && c->sendq.first == NULL) {
+    bufget(L, c, ring);  /* the usual step over a buffered channel: no one to wake */
+    return 1;
+  }
   if (auxrecv(L, b, ring, chan_next_k) == 2) lua_pop(L, 1);
   return 1;
 }
