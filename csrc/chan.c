@@ -286,7 +286,8 @@ int gch_chan_sendready (gch_Sched *self, gch_Chan *c) {
 ** 'ring' is the index of c's ring table (gchL_pushring; only read when
 ** the channel buffers, so 0 will do for an unbuffered one). [-0, +0, m]
 */
-int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int ring, int v) {
+static inline int auxtrysend (lua_State *L, gch_Sched *S, gch_Chan *c,
+                              int ring, int v) {
   gch_Waiter *w;
   if (c->closed) return GCH_CLOSED;
   if (c->recvq.first != NULL && (w = gch_chan_dequeue(S, c, &c->recvq)) != NULL) {
@@ -301,6 +302,10 @@ int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int ring, int v)
     return GCH_OK;
   }
   return GCH_WOULDBLOCK;
+}
+
+int gchL_chan_trysend (lua_State *L, gch_Sched *S, gch_Chan *c, int ring, int v) {
+  return auxtrysend(L, S, c, ring, v);  /* ch:send inlines it */
 }
 
 /*
@@ -377,7 +382,7 @@ static int chan_send (lua_State *L) {
   if (l_unlikely(lua_gettop(L) < 2)) luaL_checkany(L, 2);  /* send(nil) is fine */
   gchL_schedpoint(L, S, chan_send_again);
   if (l_unlikely(c->ref.shared)) return gchL_chan_shsendop(L, b, chan_send_k);
-  st = gchL_chan_trysend(L, S, c, c->cap > 0 ? gchL_pushring(L, 1) : 0, 2);
+  st = auxtrysend(L, S, c, c->cap > 0 ? gchL_pushring(L, 1) : 0, 2);
   if (st == GCH_OK) return 0;
   if (st == GCH_CLOSED) return gchL_raise(L, S, st);
   g = gchL_current(L, S);  /* a receiver pushes through us: see there */
