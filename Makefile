@@ -312,9 +312,13 @@ $(BUILDDIR)/sanshim.so:
 VALGRIND       ?= valgrind
 VALGRIND_FLAGS ?= --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
                   --track-origins=yes --quiet
+# #timing specs compare deadlines computed in Lua with the scheduler's own:
+# at memcheck's speed the skew exceeds their gaps, so they are left out.
+VALGRIND_EXCLUDE ?= --exclude-tags=timing
 valgrind: deps all
 	$(RUN_ENV) $(TIMEOUT) $$(($(SPEC_TIMEOUT) * 4)) $(VALGRIND) $(VALGRIND_FLAGS) \
-	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(SAN_EXCLUDE) $(BUSTED_FLAGS)
+	  $(LUA) $(BUSTED_SCRIPT) --ignore-lua --cpath='./$(BUILDDIR)/?.so' $(SAN_EXCLUDE) \
+	  $(VALGRIND_EXCLUDE) $(BUSTED_FLAGS)
 
 # ---------------------------------------------------------------- lint
 # `make lint` runs every stage below, even after one failed, and fails if
