@@ -20,21 +20,4 @@ local function pingpong(cq, n)
   return sum
 end
 
-chan.run(function (cq)
-  local n = chan.args(1000000)
-  local w = n // 10
-  if w > 0 then
-    local got, want = pingpong(cq, w), w * (w + 1) // 2
-    if got ~= want then
-      chan.wrong("warm-up sum %d, want %d", got, want)
-    end
-  end
-  local r = chan.start()
-  local sum = pingpong(cq, n)
-  local wall, cpu = chan.stop(r)
-  local want = n * (n + 1) // 2
-  if sum ~= want then
-    chan.wrong("sum %d, want %d", sum, want)
-  end
-  chan.report(wall, cpu, n)
-end)
+chan.run_sum(1000000, pingpong)

@@ -18,21 +18,4 @@ local function stream(cq, n)
   return sum
 end
 
-chan.run(function (cq)
-  local n = chan.args(5000000)
-  local w = n // 10
-  if w > 0 then
-    local got, want = stream(cq, w), w * (w + 1) // 2
-    if got ~= want then
-      chan.wrong("warm-up sum %d, want %d", got, want)
-    end
-  end
-  local r = chan.start()
-  local sum = stream(cq, n)
-  local wall, cpu = chan.stop(r)
-  local want = n * (n + 1) // 2
-  if sum ~= want then
-    chan.wrong("sum %d, want %d", sum, want)
-  end
-  chan.report(wall, cpu, n)
-end)
+chan.run_sum(5000000, stream)

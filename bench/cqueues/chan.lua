@@ -114,15 +114,28 @@ function Unbuf:send(v)
   until self.taken >= seq
 end
 
-function Unbuf:recv()
+-- awaitvalue: wait until the queue has a value (its count) or the
+-- channel is closed and empty (nil); the slow path of both receives.
+local function awaitvalue(self)
   local n = self.count
   while n == 0 do
     if self.closed then
-      return nil, false
+      return nil
     end
     self.rwait = self.rwait + 1
     self.rcond:wait()
     n = self.count
+  end
+  return n
+end
+
+function Unbuf:recv()
+  local n = self.count
+  if n == 0 then
+    n = awaitvalue(self)
+    if not n then
+      return nil, false
+    end
   end
   local h, buf = self.head, self.buf
   local v = buf[h + 1]
@@ -165,13 +178,11 @@ end
 
 function Buf:recv()
   local n = self.count
-  while n == 0 do
-    if self.closed then
+  if n == 0 then
+    n = awaitvalue(self)
+    if not n then
       return nil, false
     end
-    self.rwait = self.rwait + 1
-    self.rcond:wait()
-    n = self.count
   end
   local h, buf = self.head, self.buf
   local v = buf[h + 1]
@@ -376,6 +387,30 @@ function M.run(main)
       M.wrong("error: %s", tostring(err):match("[^\n]*"))
     end
   end
+end
+
+-- Runs the shape of B1, B2 and B6: body(cq, n) works on 1..n and returns
+-- the sum of what it received, n(n+1)/2: a warm-up of n/10, the measured
+-- run, both sums checked, the result line.
+function M.run_sum(def, body)
+  M.run(function (cq)
+    local n = M.args(def)
+    local w = n // 10
+    if w > 0 then
+      local got, want = body(cq, w), w * (w + 1) // 2
+      if got ~= want then
+        M.wrong("warm-up sum %d, want %d", got, want)
+      end
+    end
+    local r = M.start()
+    local sum = body(cq, n)
+    local wall, cpu = M.stop(r)
+    local want = n * (n + 1) // 2
+    if sum ~= want then
+      M.wrong("sum %d, want %d", sum, want)
+    end
+    M.report(wall, cpu, n)
+  end)
 end
 
 return M

@@ -20,10 +20,4 @@ local function pingpong (rounds)
   return sum
 end
 
-pingpong(bench.warmup(n))
-local sum
-local wall, cpu = bench.timed(function () sum = pingpong(n) end)
-local want = n * (n + 1) // 2 + n
-bench.check(sum == want, "sum %s, want %d", tostring(sum), want)
-bench.check(bench.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
-bench.report { wall = wall, cpu = cpu, n = n }
+bench.run_sum(n, pingpong, n * (n + 1) // 2 + n)

@@ -17,10 +17,4 @@ local function stream (count)
   return sum
 end
 
-stream(bench.warmup(n))
-local sum
-local wall, cpu = bench.timed(function () sum = stream(n) end)
-local want = n * (n + 1) // 2
-bench.check(sum == want, "sum %s, want %d", tostring(sum), want)
-bench.check(bench.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
-bench.report { wall = wall, cpu = cpu, n = n }
+bench.run_sum(n, stream, n * (n + 1) // 2)

@@ -35,10 +35,4 @@ local function fan_in (count)
   return sum
 end
 
-fan_in(bench.warmup(n))
-local sum
-local wall, cpu = bench.timed(function () sum = fan_in(n) end)
-local want = n * (n + 1) // 2
-bench.check(sum == want, "sum %s, want %d", tostring(sum), want)
-bench.check(bench.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
-bench.report { wall = wall, cpu = cpu, n = n }
+bench.run_sum(n, fan_in, n * (n + 1) // 2)

@@ -47,10 +47,4 @@ local function pool (count)
   return sum
 end
 
-pool(bench.warmup(n))
-local sum
-local wall, cpu = bench.timed(function () sum = pool(n) end)
-local want = n * (n + 1) + n
-bench.check(sum == want, "sum %s, want %d", tostring(sum), want)
-bench.check(bench.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
-bench.report { wall = wall, cpu = cpu, n = n }
+bench.run_sum(n, pool, n * (n + 1) + n)

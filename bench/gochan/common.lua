@@ -73,4 +73,16 @@ function M.all_finished ()
   return go.numgoroutine() == 1
 end
 
+--- run_sum(n, body, want): the shape of B1, B2, B6 and B8: body(count) runs
+-- the benchmark over count items and returns a sum; a warm-up run, the
+-- measured run, whose sum must be want, no goroutine left, the result line
+function M.run_sum (n, body, want)
+  body(M.warmup(n))
+  local sum
+  local wall, cpu = M.timed(function () sum = body(n) end)
+  M.check(sum == want, "sum %s, want %d", tostring(sum), want)
+  M.check(M.all_finished(), "goroutines left: %d", go.numgoroutine() - 1)
+  M.report { wall = wall, cpu = cpu, n = n }
+end
+
 return M

@@ -22,17 +22,5 @@ func pingpong(n int) int {
 }
 
 func main() {
-	n, _ := bench.Args(1000000)
-	if w := n / 10; w > 0 {
-		if got, want := pingpong(w), w*(w+1)/2; got != want {
-			bench.Wrong("warm-up sum %d, want %d", got, want)
-		}
-	}
-	r := bench.Start()
-	sum := pingpong(n)
-	wall, cpu := r.Stop()
-	if want := n * (n + 1) / 2; sum != want {
-		bench.Wrong("sum %d, want %d", sum, want)
-	}
-	bench.Report(wall, cpu, n)
+	bench.RunSum(1000000, pingpong)
 }

@@ -78,6 +78,25 @@ func Report(wall, cpu float64, n int, extra ...string) {
 	fmt.Println(line)
 }
 
+// RunSum runs the shape of B1, B2 and B6: body(n) works on 1..n and returns
+// the sum of what it received, n(n+1)/2: a warm-up of n/10, the measured
+// run, both sums checked, the result line.
+func RunSum(def int, body func(n int) int) {
+	n, _ := Args(def)
+	if w := n / 10; w > 0 {
+		if got, want := body(w), w*(w+1)/2; got != want {
+			Wrong("warm-up sum %d, want %d", got, want)
+		}
+	}
+	r := Start()
+	sum := body(n)
+	wall, cpu := r.Stop()
+	if want := n * (n + 1) / 2; sum != want {
+		Wrong("sum %d, want %d", sum, want)
+	}
+	Report(wall, cpu, n)
+}
+
 // Wrong prints wrong=<why> (spaces replaced by '_', so that the line stays
 // key=value pairs) and exits with status 1.
 func Wrong(format string, args ...interface{}) {
