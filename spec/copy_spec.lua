@@ -8,6 +8,7 @@
 -- become the target's globals like the globals themselves would.
 -- luacheck: globals GOCHAN_COPY_SPEC_GLOBAL
 local go = require "gochan"
+local support = require "spec.support"
 
 -- The two ways a value crosses. Each 'there(f, ...)' runs f in a new
 -- thread's state with the values given, carried there by that way, and
@@ -88,23 +89,9 @@ end
 -- in: after each case, once garbage is collected and the threads the case
 -- started have ended, go.debug.stats() counts nothing more than before it.
 local function leakcheck()
-  local kinds = { "goroutines", "threads", "shared", "waiters", "channels", "timers" }
-  local before
-  before_each(function() before = go.debug.stats() end)
-  after_each(function()
-    local deadline = go.now() + 5
-    while true do
-      collectgarbage()
-      collectgarbage()
-      local now, extra = go.debug.stats(), {}
-      for _, k in ipairs(kinds) do
-        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
-      end
-      if #extra == 0 then return end
-      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", "))
-      go.sleep(0.005)
-    end
-  end)
+  local before, after = support.leakcheck({ "goroutines", "threads", "shared", "waiters", "channels", "timers" })
+  before_each(before)
+  after_each(after)
 end
 
 -- A global that the _ENV cases read on both sides.
@@ -448,7 +435,6 @@ describe("values crossing into another Lua state", function()
         end)
 
         it("cross when they come from a module whose name has a dot #thread", function()
-          local support = require "spec.support"  -- loadable in both states
           local ok, a, b = pcall(there, function(f, m)
             return type(f), type(m.run_lua)
           end, support.run, support)

@@ -74,24 +74,9 @@ end
 -- go.debug.stats() counts no more goroutines, threads or timers than
 -- before the case.
 local function leakcheck()
-  local kinds = { "goroutines", "threads", "timers", "waiters" }
-  local before
-  before_each(function() before = go.debug.stats() end)
-  after_each(function()
-    local deadline = go.now() + 5
-    while true do
-      collectgarbage()
-      collectgarbage()
-      local now, extra = go.debug.stats(), {}
-      for _, k in ipairs(kinds) do
-        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
-      end
-      if #extra == 0 and now.waiters == 0 then return end
-      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", ")
-             .. " (waiters " .. now.waiters .. ")")
-      go.sleep(0.005)
-    end
-  end)
+  local before, after = support.leakcheck({ "goroutines", "threads", "timers", "waiters" }, true)
+  before_each(before)
+  after_each(after)
 end
 
 -- run_ok: run 'src' in a fresh lua5.4; it must exit 0; returns its output

@@ -50,4 +50,29 @@ function support.logger()
   return log, function(e) log[#log + 1] = e end
 end
 
+--- leakcheck(kinds [, nowaiters]) -> before, after: STYLE.md 2.11's leak
+-- check, as the functions for before_each and after_each: after a case, once
+-- garbage is collected and the threads it started have ended,
+-- go.debug.stats() counts no more of 'kinds' than before it (and, with
+-- nowaiters, nothing waits at all). Fails after 5 s.
+function support.leakcheck(kinds, nowaiters)
+  local go = require "gochan"
+  local before
+  return function() before = go.debug.stats() end, function()
+    local deadline = go.now() + 5
+    while true do
+      collectgarbage()
+      collectgarbage()
+      local now, extra = go.debug.stats(), {}
+      for _, k in ipairs(kinds) do
+        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
+      end
+      if #extra == 0 and (not nowaiters or now.waiters == 0) then return end
+      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", ")
+             .. (nowaiters and " (waiters " .. now.waiters .. ")" or ""))
+      go.sleep(0.005)
+    end
+  end
+end
+
 return support

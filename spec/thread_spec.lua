@@ -6,6 +6,7 @@
 -- with threads alive, io in a thread) runs in a fresh process under
 -- `timeout`; so do the stress and memory cases.
 local go = require "gochan"
+local support = require "spec.support"
 
 local LUA = os.getenv("LUA") or "lua5.4"
 local ROOT = os.getenv("PWD") or "."
@@ -70,23 +71,9 @@ end
 -- in: after each case, once garbage is collected and the threads the case
 -- started have ended, go.debug.stats() counts nothing more than before it.
 local function leakcheck()
-  local kinds = { "goroutines", "threads", "shared", "waiters", "channels", "timers" }
-  local before
-  before_each(function() before = go.debug.stats() end)
-  after_each(function()
-    local deadline = go.now() + 5
-    while true do
-      collectgarbage()
-      collectgarbage()
-      local now, extra = go.debug.stats(), {}
-      for _, k in ipairs(kinds) do
-        if now[k] > before[k] then extra[#extra + 1] = ("%s %d -> %d"):format(k, before[k], now[k]) end
-      end
-      if #extra == 0 then return end
-      assert(go.now() < deadline, "still alive after the case: " .. table.concat(extra, ", "))
-      go.sleep(0.005)
-    end
-  end)
+  local before, after = support.leakcheck({ "goroutines", "threads", "shared", "waiters", "channels", "timers" })
+  before_each(before)
+  after_each(after)
 end
 
 -- waitfor: poll (sleeping, so other threads run) until pred() is true;
