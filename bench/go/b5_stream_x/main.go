@@ -40,15 +40,5 @@ func main() {
 	if p := runtime.GOMAXPROCS(0); p < 2 {
 		fmt.Fprintf(os.Stderr, "b5_stream_x: GOMAXPROCS=%d; the benchmark is meant for GOMAXPROCS=2\n", p)
 	}
-	n, _ := bench.Args(2000000)
-	if w := n / 10; w > 0 {
-		if got, _, _ := stream(w); got != w*(w+1)/2 {
-			bench.Wrong("warm-up sum %d, want %d", got, w*(w+1)/2)
-		}
-	}
-	sum, wall, cpu := stream(n)
-	if want := n * (n + 1) / 2; sum != want {
-		bench.Wrong("sum %d, want %d", sum, want)
-	}
-	bench.Report(wall, cpu, n)
+	bench.RunSumTimed(2000000, stream)
 }

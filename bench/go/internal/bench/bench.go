@@ -82,15 +82,24 @@ func Report(wall, cpu float64, n int, extra ...string) {
 // the sum of what it received, n(n+1)/2: a warm-up of n/10, the measured
 // run, both sums checked, the result line.
 func RunSum(def int, body func(n int) int) {
+	RunSumTimed(def, func(n int) (int, float64, float64) {
+		r := Start()
+		sum := body(n)
+		wall, cpu := r.Stop()
+		return sum, wall, cpu
+	})
+}
+
+// RunSumTimed is RunSum for a body that times itself (B5: the clocks start
+// once the other thread is ready) and returns its sum, wall and CPU seconds.
+func RunSumTimed(def int, body func(n int) (sum int, wall, cpu float64)) {
 	n, _ := Args(def)
 	if w := n / 10; w > 0 {
-		if got, want := body(w), w*(w+1)/2; got != want {
-			Wrong("warm-up sum %d, want %d", got, want)
+		if got, _, _ := body(w); got != w*(w+1)/2 {
+			Wrong("warm-up sum %d, want %d", got, w*(w+1)/2)
 		}
 	}
-	r := Start()
-	sum := body(n)
-	wall, cpu := r.Stop()
+	sum, wall, cpu := body(n)
 	if want := n * (n + 1) / 2; sum != want {
 		Wrong("sum %d, want %d", sum, want)
 	}
