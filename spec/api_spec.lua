@@ -11,6 +11,7 @@
 -- - the rows of the table under "## Error texts" hold the exact texts, with
 --   placeholders in angle brackets.
 local go = require "gochan"
+local support = require "spec.support"
 
 local DOC = "docs/api.md"
 local CSRC = { "chan", "core", "sched", "select", "sync", "timer" }  -- at least these
@@ -98,27 +99,6 @@ end
 
 --[[ The names the code has ]]
 
--- methodsof: the method table of a timer, found among the upvalues of its
--- __index function (the only table of functions with no __name); nil if
--- there is no such single table.
-local function timermethods(index)
-  local found
-  for i = 1, 255 do
-    local name, v = debug.getupvalue(index, i)
-    if name == nil then break end
-    if type(v) == "table" and rawget(v, "__name") == nil and next(v) ~= nil then
-      local allfuncs = true
-      for _, f in pairs(v) do
-        if type(f) ~= "function" then allfuncs = false end
-      end
-      if allfuncs then
-        if found then return nil end  -- ambiguous
-        found = v
-      end
-    end
-  end
-  return found
-end
 
 -- actual: { methods = set, fields = set, meta = set } of object 'obj'
 local function actual(obj, probefields)
@@ -133,7 +113,7 @@ local function actual(obj, probefields)
       if type(v) == "function" then a.methods[k] = true else a.fields[k] = true end
     end
   elseif type(index) == "function" then
-    local methods = assert(timermethods(index), "cannot find the method table behind __index")
+    local methods = assert(support.timermethods(index))
     for k in pairs(methods) do a.methods[k] = true end
     for k in pairs(methods) do assert(obj[k] ~= nil, "method " .. k .. " not reachable") end
   end
@@ -143,22 +123,12 @@ local function actual(obj, probefields)
   return a
 end
 
--- objects: every kind of object the module makes, with a cleanup.
-local function objects()
-  local mu = go.mutex()
-  local t, tk = go.timer(3600), go.ticker(3600)
-  local objs = {
-    chan = go.chan(), waitgroup = go.waitgroup(), mutex = mu, rwmutex = go.rwmutex(),
-    once = go.once(), cond = go.cond(go.mutex()), guard = mu:lock(), timer = t, ticker = tk,
-    thread = go.thread(function() end),
-  }
-  return objs, function()
-    mu:unlock()
-    t:stop()
-    tk:stop()
-    objs.thread:join()
-  end
-end
+-- CLASS: the class of each kind of object docs/api.md describes
+local CLASS = {
+  chan = "gochan.Chan", waitgroup = "gochan.WaitGroup", mutex = "gochan.Mutex",
+  rwmutex = "gochan.RWMutex", once = "gochan.Once", cond = "gochan.Cond", guard = "gochan.Guard",
+  timer = "gochan.Timer", ticker = "gochan.Ticker", thread = "gochan.Thread",
+}
 
 
 --[[ Error texts ]]
@@ -315,8 +285,8 @@ describe("docs/api.md", function()
 
     for _, kind in ipairs(kinds) do
       it("of " .. kind .. " objects match the code", function()
-        local objs, cleanup = objects()
-        local ok, a = pcall(actual, objs[kind], { "C" })
+        local objs, cleanup = support.objects()
+        local ok, a = pcall(actual, objs[CLASS[kind]], { "C" })
         cleanup()
         assert(ok, a)
         local dm, df = doc.methods[kind] or {}, doc.fields[kind] or {}
@@ -336,9 +306,9 @@ describe("docs/api.md", function()
     end
 
     it("finds the methods of every kind (the probe itself works)", function()
-      local objs, cleanup = objects()
-      local t = actual(objs.timer, { "C" })
-      local ch = actual(objs.chan)
+      local objs, cleanup = support.objects()
+      local t = actual(objs["gochan.Timer"], { "C" })
+      local ch = actual(objs["gochan.Chan"])
       cleanup()
       assert.is_true(t.methods.stop and t.methods.reset and t.fields.C)
       assert.is_true(ch.methods.send and ch.meta.__len and ch.meta.__close)

@@ -75,4 +75,49 @@ function support.leakcheck(kinds, nowaiters)
   end
 end
 
+--- objects() -> objs, cleanup: one object of each class the module makes,
+-- keyed by class name ("gochan.Chan", ...), and a function that releases
+-- them (api_spec and types_spec compare them with the docs).
+function support.objects()
+  local go = require "gochan"
+  local mu = go.mutex()
+  local t, tk = go.timer(3600), go.ticker(3600)
+  local objs = {
+    ["gochan.Chan"] = go.chan(), ["gochan.WaitGroup"] = go.waitgroup(), ["gochan.Mutex"] = mu,
+    ["gochan.RWMutex"] = go.rwmutex(), ["gochan.Once"] = go.once(),
+    ["gochan.Cond"] = go.cond(go.mutex()), ["gochan.Guard"] = mu:lock(), ["gochan.Timer"] = t,
+    ["gochan.Ticker"] = tk, ["gochan.Thread"] = go.thread(function() end),
+    ["gochan.Case"] = go.recv(nil),
+  }
+  return objs, function()
+    mu:unlock()
+    t:stop()
+    tk:stop()
+    objs["gochan.Thread"]:join()
+  end
+end
+
+--- timermethods(index) -> the method table of a timer, found among the
+-- upvalues of its __index function (the only table of functions with no
+-- __name); or nil and why.
+function support.timermethods(index)
+  local found
+  for i = 1, 255 do
+    local name, v = debug.getupvalue(index, i)
+    if name == nil then break end
+    if type(v) == "table" and rawget(v, "__name") == nil and next(v) ~= nil then
+      local allfuncs = true
+      for _, f in pairs(v) do
+        if type(f) ~= "function" then allfuncs = false end
+      end
+      if allfuncs then
+        if found then return nil, "two method tables behind a timer's __index" end
+        found = v
+      end
+    end
+  end
+  if not found then return nil, "cannot find the method table behind a timer's __index" end
+  return found
+end
+
 return support

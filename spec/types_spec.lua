@@ -12,6 +12,7 @@
 --   go.name = <literal>       a module value
 -- with the `---@...` lines just above each one as its annotations.
 local go = require "gochan"
+local support = require "spec.support"
 
 local META = "types/gochan.d.lua"
 local DOC = "docs/api.md"
@@ -233,26 +234,6 @@ end
 
 --[[ The names the code has ]]
 
--- timermethods: the method table of a timer, found among the upvalues of
--- its __index function (the only table of functions with no __name).
-local function timermethods(index)
-  local found
-  for i = 1, 255 do
-    local name, v = debug.getupvalue(index, i)
-    if name == nil then break end
-    if type(v) == "table" and rawget(v, "__name") == nil and next(v) ~= nil then
-      local allfuncs = true
-      for _, f in pairs(v) do
-        if type(f) ~= "function" then allfuncs = false end
-      end
-      if allfuncs then
-        assert(found == nil, "two method tables behind a timer's __index")
-        found = v
-      end
-    end
-  end
-  return assert(found, "cannot find the method table behind a timer's __index")
-end
 
 -- actual: { methods = set, fields = set, operators = set } of object 'obj';
 -- 'probe' lists field names looked up on it (an __index function hides them).
@@ -269,7 +250,7 @@ local function actual(obj, probe)
       if type(v) == "function" then a.methods[k] = true else a.fields[k] = true end
     end
   elseif type(index) == "function" then
-    for k in pairs(timermethods(index)) do a.methods[k] = true end
+    for k in pairs(assert(support.timermethods(index))) do a.methods[k] = true end
   end
   for _, k in ipairs(probe or {}) do
     local ok, v = pcall(function() return obj[k] end)  -- a Case cannot be indexed
@@ -278,24 +259,6 @@ local function actual(obj, probe)
   return a
 end
 
--- objects: one object of each class, and a cleanup.
-local function objects()
-  local mu = go.mutex()
-  local t, tk = go.timer(3600), go.ticker(3600)
-  local objs = {
-    ["gochan.Chan"] = go.chan(), ["gochan.WaitGroup"] = go.waitgroup(), ["gochan.Mutex"] = mu,
-    ["gochan.RWMutex"] = go.rwmutex(), ["gochan.Once"] = go.once(),
-    ["gochan.Cond"] = go.cond(go.mutex()), ["gochan.Guard"] = mu:lock(), ["gochan.Timer"] = t,
-    ["gochan.Ticker"] = tk, ["gochan.Thread"] = go.thread(function() end),
-    ["gochan.Case"] = go.recv(nil),
-  }
-  return objs, function()
-    mu:unlock()
-    t:stop()
-    tk:stop()
-    objs["gochan.Thread"]:join()
-  end
-end
 
 
 --[[ docs/api.md's signatures ]]
@@ -405,7 +368,7 @@ describe("types/gochan.d.lua", function()
 
     for _, name in ipairs(OBJECT_CLASSES) do
       it(name .. " annotates the methods, fields and operators its objects have, and only those", function()
-        local objs, cleanup = objects()
+        local objs, cleanup = support.objects()
         local ok, a = pcall(actual, objs[name], { "C" })
         cleanup()
         assert(ok, a)
@@ -419,7 +382,7 @@ describe("types/gochan.d.lua", function()
 
     it("are the classes of the objects the functions return", function()
       local wrong = {}
-      local objs, cleanup = objects()
+      local objs, cleanup = support.objects()
       local t = go.after_func(3600, function() end)
       local after = go.after(0)  -- received below: no timer is left armed
       local made = {
