@@ -100,6 +100,32 @@ function M.md_table (header, rows, rightcols)
   return table.concat(out, "\n")
 end
 
+--- publish(t): print a result table, then its facts and notes, and write
+-- them as markdown to t.md unless it is "-": t = { md =, append = (add to the
+-- file), heading = (its first lines), header =, rows =, right =, facts =,
+-- notes =, who = (the program, for a write error) }. The markdown goes first:
+-- a reader that closes stdout early (| head) must not lose it.
+function M.publish (t)
+  if t.md ~= "-" then
+    local f = io.open(t.md, t.append and "a" or "w")
+    if f then
+      f:write(t.heading)
+      for _, l in ipairs(t.facts) do f:write("- ", l, "\n") end
+      f:write("\n", M.md_table(t.header, t.rows, t.right), "\n\n")
+      for _, l in ipairs(t.notes) do f:write("- ", l, "\n") end
+      f:close()
+    else
+      io.stderr:write(t.who, ": cannot write " .. t.md .. "\n")
+    end
+  end
+  io.stdout:setvbuf("full")
+  print(M.text_table(t.header, t.rows, t.right))
+  print()
+  for _, l in ipairs(t.facts) do print(l) end
+  for _, l in ipairs(t.notes) do print(l) end
+  io.stdout:flush()
+end
+
 --- sh(cmd) -> first line of its output, or nil
 function M.sh (cmd)
   local p = io.popen(cmd .. " 2>/dev/null")

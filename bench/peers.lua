@@ -467,27 +467,12 @@ local function main ()
   local elapsed = now() - t0
   local fs = facts(load0, lib.sh("cat /proc/loadavg"), elapsed)
 
-  if mdpath ~= "-" then
-    local f = io.open(mdpath, "w")
-    if f then
-      f:write("# gochan benchmarks\n\n")
-      f:write("## B1-B9: gochan beside Go, cqueues and floors\n\n")
-      f:write("Written by `bench/peers.lua` (`make bench`); bench/README.md explains the columns.\n\n")
-      for _, l in ipairs(fs) do f:write("- ", l, "\n") end
-      f:write("\n", lib.md_table(HEADER, tab, RIGHT), "\n\n")
-      for _, l in ipairs(notes) do f:write("- ", l, "\n") end
-      f:close()
-    else
-      io.stderr:write("peers: cannot write " .. mdpath .. "\n")
-    end
-  end
-
-  io.stdout:setvbuf("full")
-  print(lib.text_table(HEADER, tab, RIGHT))
-  print()
-  for _, l in ipairs(fs) do print(l) end
-  for _, l in ipairs(notes) do print(l) end
-  io.stdout:flush()
+  lib.publish {
+    md = mdpath, who = "peers",
+    heading = "# gochan benchmarks\n\n## B1-B9: gochan beside Go, cqueues and floors\n\n"
+      .. "Written by `bench/peers.lua` (`make bench`); bench/README.md explains the columns.\n\n",
+    header = HEADER, rows = tab, right = RIGHT, facts = fs, notes = notes,
+  }
   io.stderr:write(("bench/peers.lua: %.1f s\n"):format(elapsed))
   return failed and 1 or 0
 end

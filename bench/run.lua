@@ -1056,34 +1056,13 @@ local function main ()
       .. " best over best; targets are checked on the median (of the ratio, or of the gochan value)",
   }
 
-  -- the markdown copy first: a reader that closes stdout early (| head)
-  -- must not lose it
-  if mdpath ~= "-" then
-    local append = os.getenv("BENCH_MD_APPEND") == "1"
-    local f = io.open(mdpath, append and "a" or "w")
-    if f then
-      if append then
-        f:write("\n## gochan against floors\n\n")
-      else
-        f:write("# gochan benchmarks\n\n")
-      end
-      f:write("Written by `bench/run.lua` (`make bench`).\n\n")
-      for _, l in ipairs(facts) do f:write("- ", l, "\n") end
-      f:write("\n", lib.md_table(header, tab, right), "\n\n")
-      for _, l in ipairs(notes) do f:write("- ", l, "\n") end
-      f:close()
-    else
-      io.stderr:write("bench: cannot write " .. mdpath .. "\n")
-    end
-  end
-
-  local text = lib.text_table(header, tab, right)
-  io.stdout:setvbuf("full")
-  print(text)
-  print()
-  for _, f in ipairs(facts) do print(f) end
-  for _, n in ipairs(notes) do print(n) end
-  io.stdout:flush()
+  local append = os.getenv("BENCH_MD_APPEND") == "1"
+  lib.publish {
+    md = mdpath, append = append, who = "bench",
+    heading = (append and "\n## gochan against floors\n\n" or "# gochan benchmarks\n\n")
+      .. "Written by `bench/run.lua` (`make bench`).\n\n",
+    header = header, rows = tab, right = right, facts = facts, notes = notes,
+  }
   io.stderr:write(("bench: %.1f s\n"):format(elapsed))
 
   for _, lr in ipairs(results) do
