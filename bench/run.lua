@@ -442,37 +442,45 @@ bench {
   },
 }
 
+-- two_workers(n, loop): the measured body of T4's sides: loop(m) in 2
+-- goroutines, n/2 iterations each, waited for
+local function two_workers (n, loop)
+  local wg = go.waitgroup()
+  local function worker (m)
+    loop(m)
+    wg:done()
+  end
+  return function ()
+    wg:add(2)
+    go(worker, n // 2)
+    go(worker, n - n // 2)
+    wg:wait()
+  end
+end
+
 -- T4: two goroutines contend for a mutex and yield inside it
 bench {
   key = "t4",
   n = N("t4", 400000, 40000),
   sides = {
     { name = "floor", lua = function (n)
-      local wg = go.waitgroup()
       local loops, shared = 0, 0
-      local function worker (m)
+      return two_workers(n, function (m)
         for _ = 1, m do
           local v = shared
           go.yield()
           shared = v + 1
           loops = loops + 1
         end
-        wg:done()
-      end
-      return function ()
-        wg:add(2)
-        go(worker, n // 2)
-        go(worker, n - n // 2)
-        wg:wait()
-      end, function ()
+      end), function ()
         if loops ~= n then fail("floor ran %d loops, want %d", loops, n) end
         check_goroutines()
       end
     end },
     { name = "gochan", lua = function (n)
-      local mu, wg = go.mutex(), go.waitgroup()
+      local mu = go.mutex()
       local counter = 0
-      local function worker (m)
+      return two_workers(n, function (m)
         for _ = 1, m do
           mu:lock()
           local v = counter
@@ -480,14 +488,7 @@ bench {
           counter = v + 1
           mu:unlock()
         end
-        wg:done()
-      end
-      return function ()
-        wg:add(2)
-        go(worker, n // 2)
-        go(worker, n - n // 2)
-        wg:wait()
-      end, function ()
+      end), function ()
         if counter ~= n then fail("counter %d, want %d: mutual exclusion broken", counter, n) end
         check_goroutines()
       end
