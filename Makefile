@@ -66,7 +66,8 @@ SO       := $(BUILDDIR)/gochan/core.so
 LUAMODS  := $(sort $(wildcard lua/gochan/*.lua))
 EXAMPLES := $(sort $(wildcard examples/*.lua))
 DRIVERS  := $(patsubst spec/driver/%.c,$(BUILDDIR)/driver/%,$(sort $(wildcard spec/driver/*.c)))
-BENCHBIN := $(patsubst bench/%.c,$(BUILDDIR)/bench/%,$(sort $(wildcard bench/*.c)))
+BENCHBIN := $(patsubst bench/%.c,$(BUILDDIR)/bench/%,$(sort $(wildcard bench/*.c))) \
+            $(patsubst bench/cmod/%.c,$(BUILDDIR)/bench/%.so,$(sort $(wildcard bench/cmod/*.c)))
 LINTDIRS := $(wildcard lua spec examples bench)
 
 # Changing CC or a flag rebuilds: the command line is kept in a stamp file
@@ -93,7 +94,7 @@ ifneq ($(filter test demo bench asan tsan valgrind,$(MAKECMDGOALS)),)
 $(OBJS): | deps
 endif
 
--include $(OBJS:.o=.d) $(DRIVERS:=.d) $(BENCHBIN:=.d)
+-include $(OBJS:.o=.d) $(DRIVERS:=.d) $(patsubst %.so.d,%.d,$(BENCHBIN:=.d))
 
 # ---------------------------------------------------------------- deps
 deps:
@@ -175,7 +176,8 @@ demo: deps all
 #  2. bench/run.lua: gochan against floors, row by row;
 # both into bench/results.md (BENCH_MD), with the machine and versions.
 # bench/*.c are C floors (e.g. a pthread hand-off) built into
-# $(BUILDDIR)/bench/ (GOCHAN_BENCHBIN); bench/go/build.sh builds the Go
+# $(BUILDDIR)/bench/ (GOCHAN_BENCHBIN), beside the Lua modules of floors
+# (bench/cmod/*.c, as NAME.so); bench/go/build.sh builds the Go
 # peers into $(GOBENCHDIR) (GOCHAN_GOBIN). bench-deps installs Go and
 # lua-cqueues when root with apt-get; a peer that is missing (no go, no
 # cqueues, a program not written) is a skipped cell with a note.
@@ -230,6 +232,11 @@ $(BUILDDIR)/bench/%: bench/%.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -Wall -Wextra $(DEVFLAGS) -pthread -MMD -MP -Icsrc \
 	  $$(pkg-config --cflags lua5.4) -o $@ $< $$(pkg-config --libs lua5.4) -pthread $(LDFLAGS)
+
+$(BUILDDIR)/bench/%.so: bench/cmod/%.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -Wall -Wextra $(DEVFLAGS) -MMD -MP -MF $(@:.so=.d) -I$(LUA_INCDIR) \
+	  $(LIBFLAG) -o $@ $< $(LDFLAGS)
 
 # ---------------------------------------------------------------- install
 install: all

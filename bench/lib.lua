@@ -273,6 +273,33 @@ function M.floors.tablequeue (n)
   end
 end
 
+--- ccall: B2's work (as tablequeue) through the cheapest channel written
+-- in C: a C method per send and a C iterator per receive over a Lua ring
+-- table (bench/cmod/floor_ccall.c, built as floor_ccall.so into
+-- GOCHAN_BENCHBIN); sums 1..n
+function M.floors.ccall (n)
+  package.cpath = (os.getenv("GOCHAN_BENCHBIN") or "build/bench") .. "/?.so;" .. package.cpath
+  local newq = require "floor_ccall"
+  local sum
+  return function ()
+    local q = newq()
+    local it = q:range()
+    local s, i = 0, 0
+    while i < n do
+      local m = n - i
+      if m > 128 then m = 128 end
+      for _ = 1, m do
+        i = i + 1
+        q:send(i)
+      end
+      for v in it do s = s + v end
+    end
+    sum = s
+  end, function ()
+    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+  end
+end
+
 --- spawn: coroutine.create + resume to the end, n times (each stores its
 -- index; the sum is checked): the floor of starting a goroutine
 function M.floors.spawn (n)
@@ -286,6 +313,35 @@ function M.floors.spawn (n)
     sum = s
   end, function ()
     if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+  end
+end
+
+--- timers: B7 without timers or clocks: n coroutines, each started and
+-- suspended in a call, then each resumed once, in the order of the B7
+-- deadlines (its LCG durations, sorted before the measured region) — what
+-- n sleeping goroutines cost plain Lua whatever keeps the deadlines
+function M.floors.timers (n)
+  local due, order, x = {}, {}, 42
+  for i = 1, n do
+    x = (x * 1103515245 + 12345) % 2147483648
+    due[i], order[i] = x % 100000, i
+  end
+  table.sort(order, function (a, b) return due[a] < due[b] or (due[a] == due[b] and a < b) end)
+  local cos, woke = {}, 0
+  local function sleeper () yield(); woke = woke + 1 end
+  return function ()
+    for i = 1, n do
+      local co = create(sleeper)
+      resume(co)
+      cos[i] = co
+    end
+    for k = 1, n do
+      local i = order[k]
+      resume(cos[i])
+      cos[i] = nil
+    end
+  end, function ()
+    if woke ~= n then M.fail("floor: %d of %d coroutines woke", woke, n) end
   end
 end
 

@@ -47,8 +47,8 @@ local LUA = lib.interpreter()
 
 
 --[[ Floors: `peers.lua --floor NAME N` runs one, as a program of the
-protocol (plain Lua of lib.lua; warm-up of N/10 except spawn and
-suspended, as their benchmarks) ]]
+protocol (plain Lua of lib.lua; warm-up of N/10 except spawn, timers
+and suspended, as their benchmarks) ]]
 
 local function floor_main (name, n)
   local ok, go = pcall(require, "gochan")
@@ -73,7 +73,7 @@ local function floor_main (name, n)
                    bytes_per = (rss1 - rss0) * 1024 / n, heap_per = (heap1 - heap0) * 1024 / n }
   else
     local floor = assert(lib.floors[name], "no floor " .. name)
-    if name ~= "spawn" then
+    if name ~= "spawn" and name ~= "timers" then  -- as B3 and B7: no warm-up
       local body, check = floor(math.max(1, n // 10))
       body()
       check()
@@ -124,9 +124,11 @@ local CQ3 = { vs = "cq", max = 1 / 3, text = "≥ 3× cqueues" }
 
 --[[ The benchmarks. A bench runs one program per side with one N and
 MODE; its rows read values off the samples.
-  floors: { {name =, lua = floor of lib.floors} or {name =, c = prog,
+  floors: { {name =, lua = floor of lib.floors [, needs = a module it loads
+  from GOCHAN_BENCHBIN]} or {name =, c = prog,
   args = {...}} , nscale = fraction of N } ; go = GOMAXPROCS values to run
-  the Go peer with; cq = whether cqueues has this one. ]]
+  the Go peer with; cq = whether cqueues has this one. A row reads the
+  floor's samples too unless it says nofloor. ]]
 
 local BENCHES = {
   { id = "b1", prog = "b1_pingpong", n = 1000000, quick = 20000,
@@ -139,7 +141,10 @@ local BENCHES = {
   { id = "b2", prog = "b2_stream", n = 5000000, quick = 100000,
     what = "producer goroutine -> main, channel cap 128",
     floors = { { name = "tablequeue", lua = "tablequeue",
-                 title = "plain Lua table ring queue of 128, filled and drained in batches" } },
+                 title = "plain Lua table ring queue of 128, filled and drained in batches" },
+               { name = "C call", lua = "ccall", needs = "floor_ccall.so",
+                 title = "the same through a C method per send and a C iterator per receive over a Lua"
+                   .. " table, no checks (bench/cmod/floor_ccall.c): the least any channel written in C pays" } },
     go = { 1, 2 }, cq = true,
     rows = { { name = "B2 stream, cap 128", unit = "M items/s", rate = true, value = rate(1e6),
                targets = { { vs = "go1", max = 1 / 0.5, text = "≥ 0.5× Go P=1 items/s" }, CQ3 } } } },
@@ -179,8 +184,11 @@ local BENCHES = {
                targets = { { vs = "go1", max = 1 / 0.6, text = "≥ 0.6× Go P=1 items/s" }, CQ3 } } } },
   { id = "b7", prog = "b7_timers", n = 100000, quick = 5000,
     what = "N goroutines sleep 0-100 ms (LCG), WaitGroup",
+    floors = { { name = "coroutine", lua = "timers",
+                 title = "N plain coroutines started, suspended, then resumed once each in deadline order"
+                   .. " (no timer, no clock; the order sorted beforehand)" } },
     go = { 1, 2 }, cq = true,
-    rows = { { name = "B7 timers, wall", unit = "ms", value = total("wall", 1e3) },
+    rows = { { name = "B7 timers, wall", unit = "ms", value = total("wall", 1e3), nofloor = true },
              { name = "B7 timers, CPU", unit = "ms CPU", value = total("cpu", 1e3), targets = { CQ3 } },
              { name = "B7 lateness p50", unit = "ms", value = total("p50_ms", 1) },
              { name = "B7 lateness p99", unit = "ms", value = total("p99_ms", 1) } } },
@@ -238,6 +246,9 @@ local function sides (b, n)
     local s = { key = "floor:" .. f.name, floor = f, n = fn }
     if f.lua then
       s.cmd = ("%s %s --floor %s %d"):format(lib.shquote(LUA), lib.shquote(dir .. "/peers.lua"), f.lua, fn)
+      if f.needs and not exists(BENCHBIN .. "/" .. f.needs) then
+        s.missing = BENCHBIN .. "/" .. f.needs .. " not built (make bench builds it)"
+      end
     else
       local prog = BENCHBIN .. "/" .. f.c
       local args = {}
@@ -332,6 +343,7 @@ end
 
 local function floor_cell (res, row)
   local parts, first = {}, nil
+  if row.nofloor then return "-" end  -- a floor that does not measure this row
   for _, s in ipairs(res.sides) do
     if s.floor then
       local text, _, med = cell(res, s.key, row)

@@ -1056,7 +1056,7 @@ static int sched_gc (lua_State *L) {
   free(S->tq);
   S->runq = S->tq = NULL;
   S->rqlen = S->tqlen = S->rqcap = 0;
-  while (S->timers.n > 0) gch_timer_cancel(S->timers.a[0]);  /* drops their refs */
+  while (S->timers.n > 0) gch_timer_cancel(S->timers.a[0].t);  /* drops their refs */
   free(S->timers.a);
   S->timers.a = NULL;
   S->timers.cap = 0;

@@ -50,44 +50,46 @@ double gchL_checkduration (lua_State *L, int arg) {
 ** =======================================================
 */
 
-static int earlier (const gch_Timer *a, const gch_Timer *b) {
-  return a->when < b->when || (a->when == b->when && a->seq < b->seq);
+/* earlier: does entry a fire before b? Equal deadlines: in arming order */
+static int earlier (const gch_HeapEnt *a, const gch_HeapEnt *b) {
+  return a->when < b->when || (a->when == b->when && a->t->seq < b->t->seq);
 }
 
-static void heap_set (gch_Heap *h, int i, gch_Timer *t) {
-  h->a[i] = t;
-  t->hidx = i;
+static void heap_set (gch_Heap *h, int i, gch_HeapEnt e) {
+  h->a[i] = e;
+  e.t->hidx = i;
 }
 
 static void heap_up (gch_Heap *h, int i) {
-  gch_Timer *t = h->a[i];
+  gch_HeapEnt e = h->a[i];
   while (i > 0) {
     int p = (i - 1) / 4;
-    if (!earlier(t, h->a[p])) break;
+    if (!earlier(&e, &h->a[p])) break;
     heap_set(h, i, h->a[p]);
     i = p;
   }
-  heap_set(h, i, t);
+  heap_set(h, i, e);
 }
 
 static void heap_down (gch_Heap *h, int i) {
-  gch_Timer *t = h->a[i];
+  gch_HeapEnt e = h->a[i];
   for (;;) {
-    int c = 4 * i + 1, best = -1, k;
-    for (k = c; k < c + 4 && k < h->n; k++)
-      if (best < 0 || earlier(h->a[k], h->a[best])) best = k;
-    if (best < 0 || !earlier(h->a[best], t)) break;
+    int c = 4 * i + 1, best = c, k, end = c + 4 < h->n ? c + 4 : h->n;
+    if (c >= h->n) break;
+    for (k = c + 1; k < end; k++)
+      if (earlier(&h->a[k], &h->a[best])) best = k;
+    if (!earlier(&h->a[best], &e)) break;
     heap_set(h, i, h->a[best]);
     i = best;
   }
-  heap_set(h, i, t);
+  heap_set(h, i, e);
 }
 
 /* heap_reserve: room for one more timer; 0 if no memory */
 static int heap_reserve (gch_Heap *h) {
   if (h->n == h->cap) {
     int n = h->cap ? 2 * h->cap : 16;
-    gch_Timer **a = (gch_Timer **)realloc(h->a, (size_t)n * sizeof(*a));
+    gch_HeapEnt *a = (gch_HeapEnt *)realloc(h->a, (size_t)n * sizeof(*a));
     if (a == NULL) return 0;
     h->a = a;
     h->cap = n;
@@ -110,7 +112,8 @@ static void heap_add (gch_Heap *h, gch_Timer *t, double when) {
   t->seq = h->seq++;
   t->h = h;
   if (t->kind != GCH_TSLEEP) gch_ref_incr(&t->ref);
-  h->a[h->n] = t;
+  h->a[h->n].when = when;
+  h->a[h->n].t = t;
   t->hidx = h->n++;
   heap_up(h, t->hidx);
 }
@@ -118,12 +121,12 @@ static void heap_add (gch_Heap *h, gch_Timer *t, double when) {
 /* heap_del: disarm 't' (in 'h'); the caller drops the heap's ref. */
 static void heap_del (gch_Heap *h, gch_Timer *t) {
   int i = t->hidx;
-  gch_Timer *last = h->a[--h->n];
+  gch_HeapEnt last = h->a[--h->n];
   t->hidx = -1;
   if (i == h->n) return;
   heap_set(h, i, last);
   heap_up(h, i);
-  heap_down(h, last->hidx);
+  heap_down(h, last.t->hidx);
 }
 
 
@@ -154,9 +157,9 @@ static void *timer_thread (void *arg) {
       pthread_cond_wait(&tcond, &tmu);
       continue;
     }
-    if (theap.a[0]->when > now) {
+    if (theap.a[0].when > now) {
       struct timespec ts;
-      double when = theap.a[0]->when;
+      double when = theap.a[0].when;
       if (when > now + 1e6) when = now + 1e6;
       ts.tv_sec = (time_t)when;
       ts.tv_nsec = (long)((when - (double)ts.tv_sec) * 1e9);
@@ -164,7 +167,7 @@ static void *timer_thread (void *arg) {
       continue;
     }
     {
-      gch_Timer *t = theap.a[0];
+      gch_Timer *t = theap.a[0].t;
       unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
       gch_Chan *c = t->c;
       gch_G *wake = NULL;
@@ -357,10 +360,10 @@ static int firefunc (lua_State *L) {
 */
 void gchL_timer_run (lua_State *L, gch_Sched *S) {
   double now = gch_now();
-  if (S->timers.n == 0 || S->timers.a[0]->when > now) return;
+  if (S->timers.n == 0 || S->timers.a[0].when > now) return;
   gch_sched_frontbatch(S, 1);  /* the goroutines they wake run next */
-  while (S->timers.n > 0 && S->timers.a[0]->when <= now) {
-    gch_Timer *t = S->timers.a[0];
+  while (S->timers.n > 0 && S->timers.a[0].when <= now) {
+    gch_Timer *t = S->timers.a[0].t;
     heap_del(&S->timers, t);
     switch (t->kind) {
       case GCH_TSLEEP:
@@ -387,7 +390,7 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
 
 /* gch_timer_next: the earliest deadline, or -1 if no timer is armed */
 double gch_timer_next (gch_Sched *S) {
-  return S->timers.n > 0 ? S->timers.a[0]->when : -1;
+  return S->timers.n > 0 ? S->timers.a[0].when : -1;
 }
 
 
