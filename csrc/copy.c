@@ -16,8 +16,11 @@
 ** is owned by a guard userdata until it is complete). Decoding trusts the
 ** buffer: only this file writes it.
 */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "lualib.h"
 
 #include "gochan.h"
 #include "waitq.h"
@@ -187,16 +190,124 @@ static lua_Integer loadedsig (lua_State *L) {
 /*
 ** islibrary: values of these modules cross by name (API.md: the standard
 ** libraries and gochan); a user's own module is data, copied like any.
+** 2 for gochan's own modules, 1 for a standard library, 0 otherwise.
 */
 static int islibrary (const char *mod) {
   static const char *const libs[] = {
     "_G", "string", "table", "math", "io", "os", "coroutine", "utf8",
-    "debug", "package", "gochan", "gochan.core", NULL
+    "debug", "package", NULL
   };
   int i;
+  if (strcmp(mod, "gochan") == 0 || strcmp(mod, "gochan.core") == 0) return 2;
   for (i = 0; libs[i] != NULL; i++)
     if (strcmp(mod, libs[i]) == 0) return 1;
   return 0;
+}
+
+/*
+** The fields of the standard libraries as luaL_openlibs makes them
+** ("module\0field", sorted), from a fresh state, once per process: what a
+** user adds to a library (a global function in _G, a string.trim) is the
+** user's own value, which the target does not have by that name, so it
+** crosses as data (a Lua function by bytecode), never by name.
+*/
+typedef struct StdField {
+  char *mod, *field;        /* malloc'd */
+} StdField;
+
+typedef struct StdKey {
+  const char *mod, *field;
+} StdKey;
+
+static pthread_once_t stdonce = PTHREAD_ONCE_INIT;
+static StdField *stdfields;     /* NULL if it could not be built */
+static size_t nstdfields;
+
+static int cmpnames (const char *mod1, const char *field1,
+                     const char *mod2, const char *field2) {
+  int c = strcmp(mod1, mod2);
+  return c != 0 ? c : strcmp(field1, field2);
+}
+
+static int cmpfield (const void *a, const void *b) {
+  const StdField *x = (const StdField *)a, *y = (const StdField *)b;
+  return cmpnames(x->mod, x->field, y->mod, y->field);
+}
+
+static int cmpkey (const void *k, const void *e) {
+  const StdKey *x = (const StdKey *)k;
+  const StdField *y = (const StdField *)e;
+  return cmpnames(x->mod, x->field, y->mod, y->field);
+}
+
+/* keepstr: a malloc'd copy of s, or NULL */
+static char *keepstr (const char *s) {
+  size_t n = strlen(s) + 1;
+  char *p = (char *)malloc(n);
+  if (p != NULL) memcpy(p, s, n);
+  return p;
+}
+
+static void buildstdfields (void) {
+  lua_State *L = luaL_newstate();
+  size_t n = 0, cap = 0;
+  StdField *a = NULL;
+  if (L == NULL) return;
+  luaL_openlibs(L);
+  lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  lua_pushnil(L);
+  while (lua_next(L, -2)) {  /* loaded, modname, module */
+    if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE &&
+        islibrary(lua_tostring(L, -2)) == 1) {
+      lua_pushnil(L);
+      while (lua_next(L, -2)) {  /* ..., module, field, value */
+        if (lua_type(L, -2) == LUA_TSTRING) {
+          if (n == cap) {
+            StdField *b = (StdField *)realloc(a, (cap = cap ? 2 * cap : 256) * sizeof(*a));
+            if (b == NULL) goto fail;
+            a = b;
+          }
+          a[n].mod = keepstr(lua_tostring(L, -4));
+          a[n].field = keepstr(lua_tostring(L, -2));
+          n++;
+          if (a[n - 1].mod == NULL || a[n - 1].field == NULL) goto fail;
+        }
+        lua_pop(L, 1);
+      }
+    }
+    lua_pop(L, 1);
+  }
+  lua_close(L);
+  qsort(a, n, sizeof(*a), cmpfield);
+  stdfields = a;
+  nstdfields = n;
+  return;
+ fail:  /* no memory: no standard value crosses by name */
+  while (n-- > 0) {
+    free(a[n].mod);
+    free(a[n].field);
+  }
+  free(a);
+  lua_close(L);
+}
+
+/*
+** byname: may the value on top, field 'field' of library 'mod' (kind
+** 'lib' of islibrary), cross by name? A C function or a table that the
+** library had when it was opened; for gochan's modules, any of their C
+** functions and tables.
+*/
+static int byname (lua_State *L, int lib, const char *mod, const char *field) {
+  StdKey key;
+  int t = lua_type(L, -1);
+  if (!(t == LUA_TTABLE || lua_iscfunction(L, -1))) return 0;
+  if (t == LUA_TTABLE && strcmp(mod, "_G") == 0) return 0;  /* the modules name them */
+  if (lib == 2) return 1;
+  pthread_once(&stdonce, buildstdfields);
+  if (stdfields == NULL) return 0;
+  key.mod = mod;
+  key.field = field;
+  return bsearch(&key, stdfields, nstdfields, sizeof(*stdfields), cmpkey) != NULL;
 }
 
 static void libnames (lua_State *L) {
@@ -215,17 +326,16 @@ static void libnames (lua_State *L) {
   lua_getfield(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
   lua_pushnil(L);
   while (lua_next(L, -2)) {  /* names, loaded, modname, module */
+    int lib;
     if (lua_type(L, -2) == LUA_TSTRING && lua_type(L, -1) == LUA_TTABLE &&
-        islibrary(lua_tostring(L, -2))) {
+        (lib = islibrary(lua_tostring(L, -2))) != 0) {
       const char *mod = lua_tostring(L, -2);
       lua_pushvalue(L, -1);
       lua_pushvalue(L, -3);
       lua_rawset(L, -6);  /* names[module] = modname */
       lua_pushnil(L);
       while (lua_next(L, -2)) {  /* ..., module, field, value */
-        int t = lua_type(L, -1);
-        if (lua_type(L, -2) == LUA_TSTRING &&
-            (t == LUA_TFUNCTION || (t == LUA_TTABLE && strcmp(mod, "_G") != 0))) {
+        if (lua_type(L, -2) == LUA_TSTRING && byname(L, lib, mod, lua_tostring(L, -2))) {
           lua_pushvalue(L, -1);
           if (lua_rawget(L, -7) == LUA_TNIL) {  /* first name wins */
             lua_pop(L, 1);
@@ -524,7 +634,8 @@ static void declib (Dec *d) {
   }
   if (dot != NULL) {
     lua_pushlstring(L, dot + 1, n - (size_t)(dot - name) - 1);
-    lua_gettable(L, -2);
+    if (lua_gettable(L, -2) == LUA_TNIL)  /* a state without that library */
+      luaL_error(L, "%s.%s is not in the receiving Lua state", name, dot + 1);
     lua_remove(L, -2);  /* module */
   }
   lua_remove(L, -2);  /* loaded */

@@ -469,6 +469,35 @@ describe("values crossing into another Lua state", function()
           assert.same({ "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok", "ok" }, results)
         end)
 
+        it("do not include a global function of yours: it arrives as a copy, " ..
+           "also when defined after an earlier copy #thread", function()
+          local G = package.loaded._G  -- the globals (busted runs specs in its own)
+          there(function() end)  -- an earlier copy out of this state
+          G.GOCHAN_COPY_SPEC_DOUBLE = function(x) return 2 * x end
+          local double = G.GOCHAN_COPY_SPEC_DOUBLE
+          local ok1, a = pcall(there, double, 21)
+          local ok2, b = pcall(there, function(x) return double(x) end, 21)
+          package.loaded["gochan_copy_spec.touch"] = {}  -- package.loaded changes
+          local ok3, c = pcall(there, function(t) return t.f(21) end, { f = double })
+          package.loaded["gochan_copy_spec.touch"] = nil
+          G.GOCHAN_COPY_SPEC_DOUBLE = nil
+          assert.same({ true, 42, true, 42, true, 42 }, { ok1, a, ok2, b, ok3, c })
+        end)
+
+        it("do not include what you add to a standard library (string.twice) #thread",
+           function()
+          local twice = function(s) return s .. s end
+          string.gochan_copy_spec_twice = twice  -- luacheck: ignore 142 143
+          package.loaded["gochan_copy_spec.touch2"] = {}  -- package.loaded changes:
+          package.loaded["gochan_copy_spec.touch3"] = {}  -- two more entries
+          local ok, a, b = pcall(there, function(f, t) return f("ab"), t.g("c") end,
+                                 twice, { g = string.gochan_copy_spec_twice })  -- luacheck: ignore 143
+          package.loaded["gochan_copy_spec.touch2"] = nil
+          package.loaded["gochan_copy_spec.touch3"] = nil
+          string.gochan_copy_spec_twice = nil  -- luacheck: ignore 142 143
+          assert.same({ true, "abab", "cc" }, { ok, a, b })
+        end)
+
         it("come back as this state's own #thread", function()
           local s, ins, g = there(function()
             return string, table.insert, require("gochan")
@@ -618,6 +647,13 @@ describe("values crossing into another Lua state", function()
         err = "cannot copy function to another thread" },
       { what = "a channel method (a C function from no library)",
         make = function() return go.chan().send end,
+        err = "cannot copy function to another thread" },
+      { what = "a C function of yours stored as a global (not a library value)",
+        make = function()
+          local f = coroutine.wrap(function() end)
+          package.loaded._G.GOCHAN_COPY_SPEC_CFUNC = f  -- the globals, not busted's
+          return f
+        end,
         err = "cannot copy function to another thread" },
     }
 
