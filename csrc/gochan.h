@@ -101,6 +101,9 @@ typedef struct gch_Msg gch_Msg;
 typedef struct gch_Ref {
   int refs;                 /* atomic (__atomic builtins) once 'shared' */
   unsigned char shared;     /* crossed into another state: locked and copied */
+  unsigned char sharing;    /* kind->share running: a value it encodes may
+                               hold the object itself (a channel in its own
+                               buffer), which then needs no second share */
   const gch_Kind *kind;     /* what it is; how to share it and box it */
   pthread_mutex_t *mu;      /* NULL while local; &lock once shared */
   pthread_mutex_t lock;     /* guards state and queues of a shared object */

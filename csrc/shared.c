@@ -36,16 +36,34 @@ static void *cachekeyof (gch_Ref *r, int dir) {
   return (char *)r + dir;
 }
 
+/* auxshare: (protected) kind->share of object 1 (light), box at 2 */
+static int auxshare (lua_State *L) {
+  gch_Ref *r = (gch_Ref *)lua_touserdata(L, 1);
+  r->kind->share(L, r, 2);
+  return 0;
+}
+
 /*
 ** gchL_share: make the object of the box at 'box' shared (once), and
-** remember the box as this state's proxy for it. [-0, +0, e]
+** remember the box as this state's proxy for it. A call made while the
+** object's own share runs (encoding a buffered value that holds the
+** object: a:send(a), or a:send(b) and b:send(a)) only caches the box: the
+** outer call finishes the switch. [-0, +0, e]
 */
 void gchL_share (lua_State *L, gch_Ref *r, int box) {
   gch_Box *b = (gch_Box *)lua_touserdata(L, box);
   box = lua_absindex(L, box);
-  if (!r->shared) {
-    if (r->kind->share != NULL)
-      r->kind->share(L, r, box);  /* may raise, having changed nothing */
+  if (!r->shared && !r->sharing) {
+    if (r->kind->share != NULL) {  /* may raise, having changed nothing */
+      int st;
+      lua_pushcfunction(L, auxshare);  /* a light function: no allocation */
+      lua_pushlightuserdata(L, r);
+      lua_pushvalue(L, box);
+      r->sharing = 1;
+      st = lua_pcall(L, 2, 0, 0);
+      r->sharing = 0;
+      if (st != LUA_OK) lua_error(L);
+    }
     gch_mutex_init(&r->lock);
     r->mu = &r->lock;
     r->shared = 1;  /* from now on: atomic count, locked state */

@@ -591,6 +591,45 @@ describe("values crossing into another Lua state", function()
   end
 
 
+  describe("a local channel that reaches itself", function()
+    -- sharing it encodes what it holds, which holds it: one switch to shared
+    -- mode, not an endless recursion (a crash before)
+    local shapes = {
+      { what = "through its own buffer (c:send(c))", make = function()
+          local c = go.chan(1)
+          c:send(c)
+          return c
+        end },
+      { what = "through a sender parked on it (c:send(c), unbuffered)", make = function()
+          local c = go.chan()
+          go(function() c:send(c) end)
+          go.yield()
+          return c
+        end },
+      { what = "through another channel's buffer (a:send(b), b:send(a))", make = function()
+          local a, b = go.chan(1), go.chan(1)
+          a:send(b)
+          b:send(a)
+          return a, b
+        end },
+    }
+    for _, shape in ipairs(shapes) do
+      it("crosses into a thread " .. shape.what .. " #thread", function()
+        local c, other = shape.make()
+        local ok, a, b = pcall(function()
+          return go.thread(function(ch, two)
+            local v = ch:recv()
+            if not two then return v == ch end
+            return v ~= ch, v:recv() == ch  -- a holds b, b holds a
+          end, c, other ~= nil):join()
+        end)
+        assert.is_true(ok, a)
+        assert.is_true(a)
+        if other then assert.is_true(b) end
+      end)
+    end
+  end)
+
   describe("one value at a time on a shared channel", function()
     -- nil, booleans and integers of at most 62 bits travel inside the
     -- message pointer (no allocation); the others as allocated messages:
