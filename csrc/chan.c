@@ -244,9 +244,9 @@ gch_Waiter *gch_chan_dequeue (gch_Sched *self, gch_Chan *c, gch_WaitQ *q) {
 static gch_Waiter *auxpeek (gch_Sched *self, gch_WaitQ *q) {
   gch_Waiter *w;
   while ((w = q->first) != NULL) {
-    if (!waitq_live(w)) waitq_remove(q, w);
-    else if (w->g->S != self || gch_sched_alive(w->g)) break;
-    /* else it was dropped with all its waiters */
+    if (w->g->S != self ? waitq_live(w) : waitq_live(w) && gch_sched_alive(w->g))
+      break;
+    waitq_remove(q, w);  /* its owner drops its reference */
   }
   return w;
 }

@@ -206,12 +206,19 @@ static void auxlose (gch_Sched *S, gch_G *g) {
 }
 
 /*
-** gch_sched_alive: can the parked 'g' still be resumed? Not when user code
-** closed its coroutine (coroutine.close): then it is dropped (auxlose).
+** gch_sched_alive: can the parked 'g' (of this state) still be resumed?
+** Not when user code closed its coroutine (coroutine.close): then it goes
+** to the run queue, where runone drops it (auxlose). Wakers call this with
+** an object's lock held, so it touches no queue: withdrawing g's other
+** waiters would take locks (that one among them). The caller unlinks the
+** waiter it looked at; the others stay queued, inert, until runone.
 */
 int gch_sched_alive (gch_G *g) {
   if (g->inl || lua_status(g->co) == LUA_YIELD) return 1;
-  auxlose(g->S, g);
+  if (!g->lost && g->status != GCH_GRUNNABLE) {
+    setstatus(g, GCH_GRUNNABLE);
+    runq_push(g->S, g);
+  }
   return 0;
 }
 

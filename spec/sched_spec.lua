@@ -678,6 +678,31 @@ describe("gochan scheduler", function()
       assert.equal("true\tv\ttrue\n1\n", out)
     end)
 
+    it("coroutine.close of goroutines parked on a shared channel, in a select and " ..
+       "on a shared mutex: the next operations neither hang nor lose a value #thread",
+       function()
+      local ch, mu = go.chan(), go.mutex()
+      go.thread(function() end, ch, mu):join()  -- both shared now
+      local cos = {}
+      go(function() cos[1] = coroutine.running(); ch:recv() end)
+      go(function() cos[2] = coroutine.running(); go.select({ go.recv(ch) }) end)
+      mu:lock()
+      go(function() cos[3] = coroutine.running(); mu:lock() end)
+      go.yield()
+      for _, co in ipairs(cos) do assert(coroutine.close(co)) end
+      -- each op below met the abandoned waiters under the object's lock
+      -- and locked it again (a hang) before they were dropped
+      local k = go.select({ go.send(ch, "lost?"), default = true })
+      assert.equal(0, k)  -- no live receiver: the default
+      go(function() ch:send("v") end)
+      assert.same({ "v", true }, { ch:recv() })
+      mu:unlock()
+      assert.is_true(mu:try_lock())
+      mu:unlock()
+      go.yield()
+      assert.equal(1, go.numgoroutine())
+    end)
+
     it("does not crash for a goroutine that yielded with go.yield()", function()
       local out, code = support.run_lua([[
         local go = require "gochan"
