@@ -211,17 +211,45 @@ static int select_k (lua_State *L, int status, lua_KContext ctx) {
   return dispatch(L, i, 2);
 }
 
-/* selectwaiters: room for 'n' waiters in g (none is queued now). */
+/*
+** selectwaiters: room for 'n' cleared waiters in g. Outside a parked
+** select no waiter of g is queued or holds a copy (select_k, or the drop
+** of a closed goroutine, cleared them): only the first n need clearing,
+** however large an earlier select made the array.
+*/
 static gch_Waiter *selectwaiters (lua_State *L, gch_G *g, int n) {
-  freemsgs(g, g->nws);  /* left by an earlier select that raised */
   if (n > g->nws) {
     gch_Waiter *ws = (gch_Waiter *)realloc(g->ws, (size_t)n * sizeof(*ws));
     if (ws == NULL) luaL_error(L, "not enough memory");
     g->ws = ws;
     g->nws = n;
   }
-  memset(g->ws, 0, (size_t)g->nws * sizeof(*g->ws));
+  memset(g->ws, 0, (size_t)n * sizeof(*g->ws));
   return g->ws;
+}
+
+/*
+** The copies of a select's values for its shared channels live in a
+** guard on its stack (gochan.msglist: its __gc frees what is left) until
+** they are sent or parked with their waiters: the select can raise, or a
+** finalizer run by an allocation can make this goroutine select again
+** (reusing g->ws), before either happens.
+*/
+static gch_Msg **newcopies (lua_State *L, int n) {
+  gch_Msg **msgs = (gch_Msg **)lua_newuserdatauv(L, (size_t)n * sizeof(*msgs), 0);
+  memset(msgs, 0, (size_t)n * sizeof(*msgs));
+  luaL_setmetatable(L, "gochan.msglist");
+  return msgs;
+}
+
+/* dropcopies: free the copies nobody took (msgs may be NULL: none) */
+static void dropcopies (gch_Msg **msgs, int n) {
+  int i;
+  if (msgs == NULL) return;
+  for (i = 0; i < n; i++) {
+    gch_msg_free(msgs[i]);
+    msgs[i] = NULL;
+  }
 }
 
 /* pass 1: push case 'i' (at CASE_IDX(i)), check it, note it in 'info' */
@@ -270,35 +298,36 @@ static void selunlock (gch_Chan **locks, int n) {
 
 /*
 ** sharedcases: prepare the shared channels of the select: a copy of every
-** value to send on one, in the case's waiter, then their distinct list,
-** sorted (returned; count in *nlocks). Encoding a value that holds a
-** local channel makes that channel shared: so values are encoded until no
+** value to send on one, in a guard (newcopies, returned in *pmsgs; NULL if
+** no case uses a shared channel), then their distinct list, sorted
+** (returned; count in *nlocks). Encoding a value that holds a local
+** channel makes that channel shared: so values are encoded until no
 ** case's channel changes mode, and only then are the channels to lock
 ** counted; from here on nothing in this select shares another channel.
 ** Raises only before any lock.
 */
-static gch_Chan **sharedcases (lua_State *L, gch_G *g, const SelInfo *info,
-                               int n, int *nlocks) {
+static gch_Chan **sharedcases (lua_State *L, const SelInfo *info, int n,
+                               gch_Msg ***pmsgs, int *nlocks) {
   gch_Chan **locks;
-  int i, k, changed, prepared = 0;
+  gch_Msg **msgs = NULL;
+  int i, k, changed;
   do {
     changed = 0;
     for (i = 0; i < n; i++) {
       gch_Chan *c = info[i].c;
       if (c == NULL || !c->ref.shared) continue;
-      if (!prepared) {  /* the waiters hold the copies */
-        selectwaiters(L, g, n);
-        prepared = 1;
-      }
-      if (info[i].kind == CASE_SEND && g->ws[i].msg == NULL) {
-        g->ws[i].msg = gchL_encode(L, pushfield(L, i + 1, 2), 1);
+      if (msgs == NULL) msgs = newcopies(L, n);
+      if (info[i].kind == CASE_SEND && msgs[i] == NULL) {
+        gch_Msg *m = gchL_encode(L, pushfield(L, i + 1, 2), 1);
+        msgs[i] = m;  /* (not in one statement: msgs[i] before the call) */
         lua_pop(L, 1);
         changed = 1;
       }
     }
   } while (changed);
+  *pmsgs = msgs;
   *nlocks = 0;
-  if (!prepared) return NULL;
+  if (msgs == NULL) return NULL;
   for (i = 0, k = 0; i < n; i++)
     if (info[i].c != NULL && info[i].c->ref.shared) k++;
   locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
@@ -322,8 +351,8 @@ static int again (lua_State *L) {
   return select_select(L);
 }
 
-static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
-                   gch_Chan *c, int n, gch_Chan **locks, int nlocks) {
+static int chosen (lua_State *L, gch_Sched *S, int i, int kind, gch_Chan *c,
+                   int n, gch_Msg **msgs, gch_Chan **locks, int nlocks) {
   gch_G *wake = NULL;
   gch_Msg *m = NULL;
   int st;
@@ -332,7 +361,7 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
   if (!c->ref.shared) {  /* local: only this thread touches it */
     int ring;
     selunlock(locks, nlocks);
-    if (nlocks > 0) freemsgs(g, n);
+    dropcopies(msgs, n);
     ring = pushfield(L, i, 4);
     if (kind == CASE_RECV) {
       if (gchL_chan_tryrecv(L, S, c, ring) == GCH_WOULDBLOCK) return again(L);
@@ -346,7 +375,7 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
   if (kind == CASE_RECV) {
     st = gch_chan_shrecv(S, c, &m, &wake);
     selunlock(locks, nlocks);
-    freemsgs(g, n);
+    dropcopies(msgs, n);
     if (wake != NULL) gch_sched_ready(S, wake);
     if (st == GCH_WOULDBLOCK) return again(L);
     if (st == GCH_CLOSED) {
@@ -356,10 +385,10 @@ static int chosen (lua_State *L, gch_Sched *S, gch_G *g, int i, int kind,
     else gchL_chan_pushmsg(L, m);
     return dispatch(L, i, 2);
   }
-  st = gch_chan_shsend(S, c, g->ws[i - 1].msg, &wake);
-  if (st == GCH_OK) g->ws[i - 1].msg = NULL;  /* taken */
+  st = gch_chan_shsend(S, c, msgs[i - 1], &wake);
+  if (st == GCH_OK) msgs[i - 1] = NULL;  /* taken */
   selunlock(locks, nlocks);
-  freemsgs(g, n);
+  dropcopies(msgs, n);
   if (wake != NULL) gch_sched_ready(S, wake);
   if (st == GCH_WOULDBLOCK) return again(L);
   if (st != GCH_OK) return gchL_raise(L, S, st);
@@ -377,9 +406,9 @@ static int select_again (lua_State *L, int status, lua_KContext ctx) {
 ** from) and block.
 */
 static int park (lua_State *L, gch_Sched *S, gch_G *g, const SelInfo *info,
-                 int n, gch_Chan **locks, int nlocks) {
+                 int n, gch_Msg **msgs, gch_Chan **locks, int nlocks) {
   int i;
-  if (nlocks == 0) selectwaiters(L, g, n);  /* else done (and holds copies) */
+  if (nlocks == 0) selectwaiters(L, g, n);  /* else done before locking */
   g->selectdone = 0;
   g->nselect = n;
   for (i = 0; i < n; i++) {
@@ -391,6 +420,10 @@ static int park (lua_State *L, gch_Sched *S, gch_G *g, const SelInfo *info,
     w->slot = info[i].kind == CASE_SEND && !c->ref.shared ? pushfield(L, i + 1, 2) : 0;
     w->caseidx = i + 1;
     w->isselect = 1;
+    if (msgs != NULL) {  /* its copy goes with it (a receiver takes it) */
+      w->msg = msgs[i];
+      msgs[i] = NULL;
+    }
     gch_chan_enqueue(c, w, info[i].kind == CASE_SEND);
   }
   selunlock(locks, nlocks);
@@ -404,6 +437,7 @@ static int select_select (lua_State *L) {
   int n, i, pick = 0, live = 0, nlocks;
   uint64_t nready = 0;
   gch_Chan **locks;
+  gch_Msg **msgs;
   gch_G *g;
   SelInfo small[SMALL_CASES], *info = small;
   luaL_checktype(L, 1, LUA_TTABLE);
@@ -428,7 +462,8 @@ static int select_select (lua_State *L) {
   }
   g = gchL_current(L, S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
-  locks = sharedcases(L, g, info, n, &nlocks);  /* may raise: before any lock */
+  locks = sharedcases(L, info, n, &msgs, &nlocks);  /* may raise: before any lock */
+  if (msgs != NULL) selectwaiters(L, g, n);  /* park cannot raise under the locks */
   sellock(locks, nlocks);
   for (i = 0; i < n; i++) {  /* pass 2: uniform choice among ready cases */
     gch_Chan *c = info[i].c;
@@ -442,18 +477,18 @@ static int select_select (lua_State *L) {
       pick = i + 1;
   }
   if (pick != 0)
-    return chosen(L, S, g, pick, info[pick - 1].kind, info[pick - 1].c, n,
+    return chosen(L, S, pick, info[pick - 1].kind, info[pick - 1].c, n, msgs,
                   locks, nlocks);
   if (lua_toboolean(L, DEFAULT_IDX)) {
     selunlock(locks, nlocks);
-    if (nlocks > 0) freemsgs(g, n);
+    dropcopies(msgs, n);
     return dispatch(L, 0, 0);
   }
   if (live == 0) {  /* only nil channels, or none: block forever */
     g->nselect = 0;
     return gchL_park(L, S, g, "select (no cases)", select_k);
   }
-  return park(L, S, g, info, n, locks, nlocks);
+  return park(L, S, g, info, n, msgs, locks, nlocks);
 }
 
 static const luaL_Reg select_funcs[] = {

@@ -667,6 +667,76 @@ describe("gochan.select", function()
     end)
   end)
 
+  describe("copies of send values for shared channels", function()
+    it("survive a finalizer that selects again on the same goroutine mid-select #thread",
+       function()
+      -- the finalizers run by the outer select's allocations select on the
+      -- same channel; the outer copies were in g's waiter array, which the
+      -- inner select cleared (a NULL message was queued: a crash)
+      local sh = go.chan(100000)
+      go.thread(function() end, sh):join()  -- shared, buffered
+      local inner = { go.send(sh, "inner"), default = true }
+      local big = {}
+      for i = 1, 2000 do big[i] = { i } end
+      local outers = 0
+      for _ = 1, 30 do
+        for _ = 1, 20 do setmetatable({}, { __gc = function() go.select(inner) end }) end
+        local i = go.select { go.send(sh, big), go.send(sh, "outer") }
+        assert.is_true(i == 1 or i == 2)
+        outers = outers + 1
+      end
+      local got = { outer = 0, inner = 0, big = 0 }
+      while sh:len() > 0 do
+        local v = sh:recv()
+        local k = type(v) == "table" and (#v == 2000 and "big") or v
+        assert.is_not_nil(got[k], tostring(v))
+        got[k] = got[k] + 1
+      end
+      assert.equal(outers, got.outer + got.big)
+    end)
+
+    it("are freed when a later case's value cannot be copied (the select raises) #thread",
+       function()
+      local sh = go.chan(1)
+      go.thread(function() end, sh):join()
+      collectgarbage()
+      collectgarbage()
+      local before = go.debug.stats().channels
+      local ok, err = pcall(function()
+        local payload = go.chan()  -- travels inside the first case's copy
+        go.select { go.send(sh, { payload }), go.send(sh, coroutine.create(print)) }
+      end)
+      assert.is_false(ok)
+      assert.truthy(has(err, "cannot copy thread to another thread"), err)
+      collectgarbage()
+      collectgarbage()
+      assert.equal(before, go.debug.stats().channels)  -- payload is gone
+      assert.equal(0, sh:len())  -- nothing was sent
+    end)
+  end)
+
+  describe("a goroutine's waiter array", function()
+    it("does not make selects slower after one select over many cases #thread #timing",
+       function()
+      local sh = go.chan()
+      go.thread(function() end, sh):join()  -- a select on it uses the array
+      local function small(n)
+        local cases = { go.recv(sh), default = true }
+        local t0 = os.clock()
+        for _ = 1, n do go.select(cases) end
+        return os.clock() - t0
+      end
+      local before = math.max(small(2000), 1e-4)
+      local many = {}
+      for i = 1, 200000 do many[i] = go.recv(sh) end
+      many.default = true
+      go.select(many)
+      many = nil  -- luacheck: ignore 311
+      -- the bug cleared the whole array on every select: 1000x slower
+      assert.is_true(small(2000) < 50 * before)
+    end)
+  end)
+
   describe("the same channel in several cases", function()
     it("delivers one value once with two receive cases on one channel", function()
       local ch = go.chan(2)
