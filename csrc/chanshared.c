@@ -156,22 +156,35 @@ static int cansend (const void *p) {
          __atomic_load_n(&c->closed, __ATOMIC_RELAXED);
 }
 
+/*
+** Whether the caller may block is asked only when it must (an operation
+** that completes at once is fine in a finalizer run while its goroutine
+** waits); gchL_current, which raises if not, then cannot raise under the
+** lock: it is called only when gch_sched_mayblock said yes.
+*/
+
 /* gchL_chan_shsendop: ch:send(v) on a shared channel (value at 2) */
 int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_Sched *S = b->S;
-  gch_G *g = gchL_current(L, S), *wake = NULL;  /* may raise: before locks */
-  gch_Msg *m = gchL_encode(L, 2, 1);
-  int st;
+  gch_G *g, *wake = NULL;
+  gch_Msg *m = gchL_encode(L, 2, 1);  /* may raise: before locks */
+  int st, mayblock = gch_sched_mayblock(S);
   gch_lock(&c->ref);
   st = gch_chan_shsend(S, c, m, &wake);
-  if (st == GCH_WOULDBLOCK && spinworthy(c)) {
+  if (st == GCH_WOULDBLOCK && spinworthy(c) && mayblock) {
     gch_unlock(&c->ref);
     (void)gch_sched_spinfor(S, cansend, c);
     gch_lock(&c->ref);
     st = gch_chan_shsend(S, c, m, &wake);
   }
   if (st == GCH_WOULDBLOCK) {
+    if (!mayblock) {  /* nothing sent: raise gchL_current's error */
+      gch_unlock(&c->ref);
+      gch_msg_free(m);
+      (void)gchL_current(L, S);
+    }
+    g = gchL_current(L, S);
     g->w1.L = L;
     g->w1.msg = m;  /* a receiver takes it from here */
     gch_chan_enqueue(c, &g->w1, 1);
@@ -213,18 +226,23 @@ int gchL_chan_pushmsg (lua_State *L, gch_Msg *m) {
 int gchL_chan_shrecvop (lua_State *L, gch_Box *b, lua_KFunction k) {
   gch_Chan *c = b->c;
   gch_Sched *S = b->S;
-  gch_G *g = gchL_current(L, S), *wake = NULL;
+  gch_G *g, *wake = NULL;
   gch_Msg *m = NULL;
-  int st;
+  int st, mayblock = gch_sched_mayblock(S);
   gch_lock(&c->ref);
   st = gch_chan_shrecv(S, c, &m, &wake);
-  if (st == GCH_WOULDBLOCK && spinworthy(c)) {
+  if (st == GCH_WOULDBLOCK && spinworthy(c) && mayblock) {
     gch_unlock(&c->ref);
     (void)gch_sched_spinfor(S, canrecv, c);
     gch_lock(&c->ref);
     st = gch_chan_shrecv(S, c, &m, &wake);
   }
   if (st == GCH_WOULDBLOCK) {
+    if (!mayblock) {  /* nothing received: raise gchL_current's error */
+      gch_unlock(&c->ref);
+      (void)gchL_current(L, S);
+    }
+    g = gchL_current(L, S);
     g->w1.L = L;
     g->w1.msg = NULL;
     gch_chan_enqueue(c, &g->w1, 0);

@@ -377,6 +377,7 @@ int gch_sched_spinfor (gch_Sched *S, int (*ready) (const void *), const void *ar
 int gchL_park (lua_State *L, gch_Sched *S, gch_G *g, const char *reason,
                lua_KFunction k);
 gch_G *gchL_current (lua_State *L, gch_Sched *S);     /* reserves stack */
+int gch_sched_mayblock (gch_Sched *S);
 int gchL_chaos (lua_State *L, gch_Sched *S);
 /* at a scheduling point of an operation 'k' can restart */
 #define gchL_schedpoint(L,S,k) \

@@ -802,6 +802,11 @@ int gchL_chaos (lua_State *L, gch_Sched *S) {
 ** operations push at most a few values before parking (select, which
 ** pushes more, checks for itself). [-0, +0, v]
 */
+/* gch_sched_mayblock: would gchL_current accept a wait now? (no raise) */
+int gch_sched_mayblock (gch_Sched *S) {
+  return !S->closing && S->current->status != GCH_GWAITING;
+}
+
 gch_G *gchL_current (lua_State *L, gch_Sched *S) {
   gch_G *g = S->current;
   if (l_unlikely(S->closing))

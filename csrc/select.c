@@ -460,10 +460,13 @@ static int select_select (lua_State *L) {
     auxlayout(L, i, &info[i - 1]);
     if (info[i - 1].c != NULL) live++;
   }
-  g = gchL_current(L, S);
+  /* a select with a default never blocks: fine in a finalizer run while
+     its goroutine waits (gchL_current would refuse) */
+  g = lua_toboolean(L, DEFAULT_IDX) ? NULL : gchL_current(L, S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
   locks = sharedcases(L, info, n, &msgs, &nlocks);  /* may raise: before any lock */
-  if (msgs != NULL) selectwaiters(L, g, n);  /* park cannot raise under the locks */
+  if (msgs != NULL && g != NULL)
+    selectwaiters(L, g, n);  /* park cannot raise under the locks */
   sellock(locks, nlocks);
   for (i = 0; i < n; i++) {  /* pass 2: uniform choice among ready cases */
     gch_Chan *c = info[i].c;

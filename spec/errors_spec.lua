@@ -497,6 +497,45 @@ describe("a __gc metamethod that uses gochan", function()
     assert.is_truthy(has(out, "c2 works\ttrue\n"), out)
     assert.is_truthy(has(out, "waiters\t0\tgoroutines\t1\n"), out)
   end)
+
+  it("can still do what does not block while main is blocked #thread", function()
+    -- the same finalizers, doing operations that complete at once: a send
+    -- with room on a shared channel, a receive of a buffered value from it,
+    -- a select with a default; they failed as if they had to block
+    local out = run_ok [[
+      local go = require "gochan"
+      collectgarbage("incremental", 0, 1000, 0)
+      local sh = go.chan(1000000)
+      go.thread(function() end, sh):join()
+      local ch = go.chan()
+      local ran, failed, waiting = 0, {}, false
+      local function try (what, ok, e)
+        if not ok then failed[what .. ": " .. tostring(e)] = true end
+      end
+      for attempt = 1, 300 do
+        for _ = 1, 20 do
+          setmetatable({}, { __gc = function()
+            if waiting and go.id() == 1 then
+              ran = ran + 1
+              try("send", pcall(sh.send, sh, 1))
+              try("recv", pcall(sh.recv, sh))
+              try("select", pcall(go.select, { go.send(sh, 2), default = true }))
+            end
+          end })
+        end
+        for _ = 1, 20 do go.after_func(0, function() end) end
+        go(function() go.sleep(0.0005); ch:send(attempt) end)
+        waiting = true
+        assert(ch:recv() == attempt)
+        waiting = false
+        if ran >= 20 then break end
+      end
+      print("ran", ran > 0)
+      for what in pairs(failed) do print("failed", what) end
+    ]]
+    if has(out, "ran\tfalse") then return end  -- the finalizers never ran there
+    assert.equal("ran\ttrue\n", out)
+  end)
 end)
 
 
