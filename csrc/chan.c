@@ -149,6 +149,14 @@ gch_Chan *gchL_newtimerchan (lua_State *L) {
   return c;
 }
 
+/* gch_chan_orphan: is 'r' a shared channel without boxes, buffering? */
+int gch_chan_orphan (gch_Ref *r) {
+  gch_Chan *c = (gch_Chan *)r;
+  return r->kind == &chan_kind && r->shared &&
+         __atomic_load_n(&c->nboxes, __ATOMIC_ACQUIRE) == 0 &&
+         __atomic_load_n(&c->count, __ATOMIC_RELAXED) > 0;
+}
+
 /* __gc: drop the box's reference. Never closes (Go does not either). */
 static int chan_gc (lua_State *L) {
   gch_ChanBox *b = gchL_testchan(L, 1);

@@ -217,7 +217,10 @@ int gchL_chan_pushmsg (lua_State *L, gch_Msg *m) {
   *pm = m;
   luaL_setmetatable(L, "gochan.msgguard");  /* its __gc frees *pm */
   gchL_decode(L, m);
-  lua_remove(L, -2);  /* guard: collected, freeing m */
+  *pm = NULL;  /* freed now, not when the guard is collected: the objects
+                  it holds (a channel in a cycle) must not outlive it */
+  gch_msg_free(m);
+  lua_remove(L, -2);  /* guard */
   lua_pushboolean(L, 1);
   return 2;
 }
@@ -294,11 +297,28 @@ gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c) {
 ** is encoded first, into a guard that frees it all if one value cannot be
 ** copied; only then does the channel change. [-0, +0, e]
 */
+/*
+** dropstale: unlink the parked senders of the local 'c' that can no longer
+** send (a select already won by another case, a goroutine whose coroutine
+** user code closed): their values must not be copied (a closed one's slot
+** holds nothing: it would arrive as a nil never sent). Their owners drop
+** their references, as after any unlink.
+*/
+static void dropstale (gch_Chan *c) {
+  gch_Waiter *w = c->sendq.first;
+  while (w != NULL) {
+    gch_Waiter *next = w->next;
+    if (!waitq_live(w) || !gch_sched_alive(w->g)) waitq_remove(&c->sendq, w);
+    w = next;
+  }
+}
+
 void gch_chan_share (lua_State *L, gch_Ref *r, int box) {
   gch_Chan *c = (gch_Chan *)r;
   gch_Waiter *w;
   lua_Integer nsend = 0, n, i;
   gch_Msg **pm;
+  dropstale(c);
   for (w = c->sendq.first; w != NULL; w = w->next) nsend++;
   n = c->count + nsend;
   pm = (gch_Msg **)lua_newuserdatauv(L, (size_t)(n + 1) * sizeof(*pm), 0);

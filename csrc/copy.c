@@ -95,10 +95,20 @@ static void pushimm (lua_State *L, const gch_Msg *m) {
   else lua_pushboolean(L, (u >> 2) == T_TRUE);
 }
 
+/*
+** gch_msg_free: free 'm', dropping its references. A channel that no
+** state holds any more may be kept only by buffers now (cycles through
+** them): its last box's finalizer looked while this message still held
+** it, so look again (as chan_gc, while our reference keeps it). Never
+** called with a channel's lock held for a message that holds objects.
+*/
 void gch_msg_free (gch_Msg *m) {
   int i;
   if (m == NULL || isimm(m)) return;
-  for (i = 0; i < m->nobjs; i++) gch_ref_release(m->objs[i]);
+  for (i = 0; i < m->nobjs; i++) {
+    if (gch_chan_orphan(m->objs[i])) gch_chan_collect((gch_Chan *)m->objs[i]);
+    gch_ref_release(m->objs[i]);
+  }
   free(m->objs);
   if (m->buf != m->inl) free(m->buf);
   free(m);

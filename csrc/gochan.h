@@ -415,6 +415,7 @@ void gch_chan_tick (gch_Sched *self, gch_Chan *c, double now, gch_G **wake);
 gch_Waiter *gch_chan_closeall (gch_Sched *self, gch_Chan *c);
 void gch_chan_freering (gch_Chan *c);
 void gch_chan_collect (gch_Chan *c);
+int gch_chan_orphan (gch_Ref *r);
 void gch_chan_share (lua_State *L, gch_Ref *r, int box);
 void gch_chan_shared (lua_State *L, gch_Ref *r);
 int gchL_chan_shsendop (lua_State *L, gch_Box *b, lua_KFunction k);

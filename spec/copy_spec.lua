@@ -630,6 +630,34 @@ describe("values crossing into another Lua state", function()
     end
   end)
 
+  describe("a local channel with stale senders parked on it", function()
+    it("does not copy the value of a sender whose coroutine was closed #thread", function()
+      local c = go.chan()
+      local co
+      go(function() co = coroutine.running(); c:send("x") end)
+      go.yield()
+      assert(coroutine.close(co))
+      local got = go.thread(function(ch)
+        return go.select { go.recv(ch, function(v, ok) return "received " .. tostring(v) .. " " .. tostring(ok) end),
+                           go.recv(go.after(0.05), function() return "nothing" end) }
+      end, c):join()
+      assert.equal("nothing", got)
+    end)
+
+    it("does not copy the value of a select already won by another case #thread",
+       function()
+      local c, d = go.chan(), go.chan()
+      local res = go.chan(1)
+      go(function() res:send((go.select { go.send(c, coroutine.create(print)), go.recv(d) })) end)
+      go.yield()  -- parked in the select
+      d:send(1)   -- won by the receive; its goroutine has not run yet
+      local ok, err = pcall(go.thread, function() end, c)
+      assert.is_true(ok, err)  -- the coroutine was not copied (it cannot be)
+      err:join()
+      assert.equal(2, res:recv())
+    end)
+  end)
+
   describe("one value at a time on a shared channel", function()
     -- nil, booleans and integers of at most 62 bits travel inside the
     -- message pointer (no allocation); the others as allocated messages:

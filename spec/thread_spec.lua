@@ -931,6 +931,42 @@ describe("shared objects", function()
     assert.equal(0, code, out)
   end)
 
+  it("are freed when the last reference from outside their buffers was a message " ..
+     "(received here, or the results of a thread nobody joined) #thread", function()
+    -- the last box's finalizer looked while that message still held the
+    -- channel; the message's end must look again
+    local out, code = fresh([[
+      local go = require "gochan"
+      local before = go.debug.stats()
+      local hub = go.chan(1)
+      go.thread(function(h)
+        local a = go.chan(1)
+        h:send(a)  -- a is shared now
+        a:send(a)  -- a holds itself
+      end, hub):join()
+      do local a = hub:recv() end  -- then dropped
+      local th = go.thread(function()
+        local b = go.chan(1)
+        go.thread(function() end, b):join()
+        b:send(b)
+        return b  -- nobody joins: the results die with the Thread
+      end)
+      while tostring(th) ~= "gochan.thread (done)" do go.sleep(0.005) end
+      th, hub = nil, nil
+      local now
+      for _ = 1, 200 do
+        collectgarbage()
+        collectgarbage()
+        now = go.debug.stats()
+        if now.channels == before.channels then break end
+        go.sleep(0.005)
+      end
+      print(("channels %d -> %d"):format(before.channels, now.channels))
+    ]])
+    assert.equal("channels 0 -> 0\n", out)
+    assert.equal(0, code, out)
+  end)
+
   it("keep a view's direction in the thread #thread", function()
     local ch = go.chan(1)
     local r = table.pack(go.thread(function(ro, so, full)
