@@ -288,7 +288,7 @@ static void buildstdfields (void) {
     lua_pop(L, 1);
   }
   lua_close(L);
-  qsort(a, n, sizeof(*a), cmpfield);
+  if (n > 0) qsort(a, n, sizeof(*a), cmpfield);
   stdfields = a;
   nstdfields = n;
   return;

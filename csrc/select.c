@@ -218,7 +218,7 @@ static int select_k (lua_State *L, int status, lua_KContext ctx) {
 ** however large an earlier select made the array.
 */
 static gch_Waiter *selectwaiters (lua_State *L, gch_G *g, int n) {
-  if (n > g->nws) {
+  if (n > 0 && n > g->nws) {
     gch_Waiter *ws = (gch_Waiter *)realloc(g->ws, (size_t)n * sizeof(*ws));
     if (ws == NULL) luaL_error(L, "not enough memory");
     g->ws = ws;
@@ -434,7 +434,7 @@ static int park (lua_State *L, gch_Sched *S, gch_G *g, const SelInfo *info,
 static int select_select (lua_State *L) {
   gch_Sched *S = gchL_sched(L);
   lua_Unsigned len;
-  int n, i, pick = 0, live = 0, nlocks;
+  int n, i, pick = 0, live = 0, nlocks, hasdefault;
   uint64_t nready = 0;
   gch_Chan **locks;
   gch_Msg **msgs;
@@ -447,8 +447,8 @@ static int select_select (lua_State *L) {
   n = (int)len;
   lua_pushvalue(L, UV_DEFAULT);
   lua_rawget(L, 1);  /* DEFAULT_IDX */
-  if (lua_toboolean(L, DEFAULT_IDX) && !lua_isboolean(L, DEFAULT_IDX) &&
-      !gchL_iscallable(L, DEFAULT_IDX))
+  hasdefault = lua_toboolean(L, DEFAULT_IDX);
+  if (hasdefault && !lua_isboolean(L, DEFAULT_IDX) && !gchL_iscallable(L, DEFAULT_IDX))
     luaL_argerror(L, 1, "'default' must be a function or true");
   if (2 * n + 11 > LUA_MINSTACK)  /* else the room every C function has */
     luaL_checkstack(L, 2 * n + 8, "too many select cases");
@@ -462,7 +462,7 @@ static int select_select (lua_State *L) {
   }
   /* a select with a default never blocks: fine in a finalizer run while
      its goroutine waits (gchL_current would refuse) */
-  g = lua_toboolean(L, DEFAULT_IDX) ? NULL : gchL_current(L, S);
+  g = hasdefault ? NULL : gchL_current(L, S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
   locks = sharedcases(L, info, n, &msgs, &nlocks);  /* may raise: before any lock */
   if (msgs != NULL && g != NULL)
@@ -482,7 +482,7 @@ static int select_select (lua_State *L) {
   if (pick != 0)
     return chosen(L, S, pick, info[pick - 1].kind, info[pick - 1].c, n, msgs,
                   locks, nlocks);
-  if (lua_toboolean(L, DEFAULT_IDX)) {
+  if (hasdefault || g == NULL) {  /* (g is NULL only with a default) */
     selunlock(locks, nlocks);
     dropcopies(msgs, n);
     return dispatch(L, 0, 0);
