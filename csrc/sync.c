@@ -14,8 +14,10 @@
 ** readers > 0. WaitGroup: waiters => n > 0. Once: waiters => running.
 ** Locking: a shared object's state and queues change under its lock
 ** (gch_lock: a no-op while local). Waiters to wake are collected under
-** the lock and readied after it is released, as a channel's.
+** the lock and readied after it is released, as a channel's. Only
+** c:wait() holds two: its Mutex's, then the Cond's.
 */
+#include <limits.h>
 #include <stdlib.h>
 
 #include "gochan.h"
@@ -40,6 +42,8 @@ typedef struct WaitGroup {
 typedef struct Mutex {
   gch_Ref ref;
   int locked;
+  gch_G *unheld;            /* goroutine whose c:wait() raised without the
+                               mutex: its next unlock is skipped (auxrelock) */
   gch_WaitQ waiters;        /* goroutines in lock(), FIFO */
 } Mutex;
 
@@ -343,12 +347,18 @@ static int mutex_lock_k (lua_State *L, int status, lua_KContext ctx) {
   return pushguard(L, 1);
 }
 
-/* trylock: (no lock held) take 'mu' if free */
-static int trylock (Mutex *mu) {
+/* holdby: (lock held) 'g' holds 'mu' now: its own unlock is no longer skipped */
+static void holdby (Mutex *mu, gch_G *g) {
+  mu->locked = 1;
+  if (l_unlikely(mu->unheld == g)) mu->unheld = NULL;
+}
+
+/* trylock: (no lock held) 'g' takes 'mu' if free */
+static int trylock (Mutex *mu, gch_G *g) {
   int got;
   gch_lock(&mu->ref);
   got = !mu->locked;
-  mu->locked = 1;
+  if (got) holdby(mu, g);
   gch_unlock(&mu->ref);
   return got;
 }
@@ -367,26 +377,45 @@ static int mutex_lock (lua_State *L) {
   gch_G *g;
   gchL_schedpoint(L, b->S, mutex_lock_again);
   if (!mu->ref.shared && !mu->locked) {  /* fast path of a local mutex */
-    mu->locked = 1;
+    holdby(mu, b->S->current);
     return pushguard(L, 1);
   }
   g = gchL_current(L, b->S);
   gch_lock(&mu->ref);
   if (!mu->locked) {
-    mu->locked = 1;
+    holdby(mu, g);
     gch_unlock(&mu->ref);
     return pushguard(L, 1);
   }
   return auxblock(L, b, g, &mu->waiters, "sync.Mutex.Lock", mutex_lock_k);
 }
 
-/* auxunlock: the hand-off (Go's starvation mode); false if not locked */
-static int auxunlock (gch_Sched *self, Mutex *mu) {
+/*
+** release: (lock held; 'mu' locked) the hand-off (Go's starvation mode):
+** the waiter that holds 'mu' now, to ready after unlocking, or NULL if
+** 'mu' is free.
+*/
+static gch_Waiter *release (gch_Sched *self, Mutex *mu) {
+  gch_Waiter *w = popwaiter(self, &mu->waiters);
+  if (w == NULL) mu->locked = 0;
+  else holdby(mu, w->g);
+  return w;
+}
+
+/*
+** auxunlock: 'g' unlocks 'mu'; false if it was not locked. The unlock of
+** a goroutine whose c:wait() could not lock 'mu' again is skipped: 'mu'
+** is another's (see auxrelock).
+*/
+static int auxunlock (gch_Sched *self, Mutex *mu, gch_G *g) {
   gch_Waiter *w = NULL;
   int was;
   gch_lock(&mu->ref);
-  was = mu->locked;
-  if (was && (w = popwaiter(self, &mu->waiters)) == NULL) mu->locked = 0;
+  if (l_unlikely(mu->unheld == g)) {
+    mu->unheld = NULL;
+    was = 1;
+  }
+  else if ((was = mu->locked) != 0) w = release(self, mu);
   gch_unlock(&mu->ref);
   if (w != NULL) gch_sched_ready(self, w->g);
   return was;
@@ -395,16 +424,19 @@ static int auxunlock (gch_Sched *self, Mutex *mu) {
 static int mutex_unlock (lua_State *L) {
   gch_Box *b = checkbox(L, &mutex_kind);
   Mutex *mu = (Mutex *)b->p;
-  if (!mu->ref.shared && mu->locked && mu->waiters.first == NULL) {
+  if (!mu->ref.shared && mu->locked && mu->waiters.first == NULL &&
+      mu->unheld == NULL) {
     mu->locked = 0;  /* fast path of a local mutex */
     return 0;
   }
-  if (!auxunlock(b->S, mu)) return luaL_error(L, "sync: unlock of unlocked mutex");
+  if (!auxunlock(b->S, mu, b->S->current))
+    return luaL_error(L, "sync: unlock of unlocked mutex");
   return 0;
 }
 
 static int mutex_trylock (lua_State *L) {
-  lua_pushboolean(L, trylock((Mutex *)checkobj(L, &mutex_kind)));
+  gch_Box *b = checkbox(L, &mutex_kind);
+  lua_pushboolean(L, trylock((Mutex *)b->p, b->S->current));
   return 1;
 }
 
@@ -442,6 +474,18 @@ static gch_Waiter *admitwriter (gch_Sched *self, RWMutex *rw, gch_Waiter *list) 
   return list;
 }
 
+/*
+** admitnext: (lock held) no writer holds it: let the next writer in once
+** the readers are gone; with no writer left that can take it, the readers
+** queued behind the writers that gave up waiting or were abandoned (their
+** coroutines closed) come in: nothing else would ever admit them.
+*/
+static gch_Waiter *admitnext (gch_Sched *self, RWMutex *rw, gch_Waiter *list) {
+  list = admitwriter(self, rw, list);
+  if (!rw->writer && rw->wq.first == NULL) list = admitreaders(self, rw, list);
+  return list;
+}
+
 static int rw_lock_k (lua_State *L, int status, lua_KContext ctx) {
   gch_G *g = (gch_G *)ctx;
   int st = auxwoken(L, ctx);
@@ -453,7 +497,7 @@ static int rw_lock_k (lua_State *L, int status, lua_KContext ctx) {
     RWMutex *rw = (RWMutex *)b->p;
     gch_Waiter *list = NULL;
     gch_lock(&rw->ref);
-    if (!rw->writer && rw->wq.first == NULL) list = admitreaders(b->S, rw, NULL);
+    if (!rw->writer) list = admitnext(b->S, rw, NULL);
     gch_unlock(&rw->ref);
     readyall(b->S, list);
     return gchL_raise(L, g->S, st);
@@ -516,7 +560,7 @@ static int auxrwrunlock (gch_Sched *self, RWMutex *rw) {
   int was;
   gch_lock(&rw->ref);
   was = rw->readers > 0;
-  if (was && --rw->readers == 0) list = admitwriter(self, rw, NULL);
+  if (was && --rw->readers == 0) list = admitnext(self, rw, NULL);
   gch_unlock(&rw->ref);
   readyall(self, list);
   return was;
@@ -548,7 +592,7 @@ static int guard_close (lua_State *L) {
   if (b == NULL || b->p == NULL) return luaL_typeerror(L, 1, GUARD_T);
   switch (b->dir) {
     case GUARD_MUTEX:
-      if (!auxunlock(b->S, (Mutex *)b->p))
+      if (!auxunlock(b->S, (Mutex *)b->p, b->S->current))
         return luaL_error(L, "sync: unlock of unlocked mutex");
       break;
     case GUARD_WRITE:
@@ -646,56 +690,129 @@ static void cond_share (lua_State *L, gch_Ref *r, int box) {
   lua_pop(L, 1);
 }
 
-static int cond_relock_k (lua_State *L, int status, lua_KContext ctx) {
-  int st = auxwoken(L, ctx);  /* on success the mutex was handed over */
-  (void)status;
-  if (st != GCH_OK) return gchL_raise(L, ((gch_G *)ctx)->S, st);
-  return 0;
+/*
+** takeerrors: (the main goroutine, blocked inline) move its pending
+** goroutine errors, oldest first, onto L, to be raised later: the inline
+** loop stops at once while one is pending (waitinline), so nothing could
+** run and let the mutex go. False, moving nothing, if L has no room for
+** them. [-0, +n, -]
+*/
+static int takeerrors (lua_State *L, gch_Sched *S) {
+  lua_Integer n = S->errtail - S->errhead;
+  int t;
+  if (n == 0) return 1;
+  if (n > INT_MAX - LUA_MINSTACK || !lua_checkstack(L, (int)n + LUA_MINSTACK))
+    return 0;
+  lua_getiuservalue(L, GCH_UV_SCHED, 2);  /* pending errors */
+  t = lua_gettop(L);
+  while (S->errhead != S->errtail) {  /* each as gchL_raise takes it */
+    lua_Integer i = ++S->errhead;
+    lua_rawgeti(L, t, i);
+    lua_pushnil(L);
+    lua_rawseti(L, t, i);
+  }
+  lua_remove(L, t);
+  return 1;
 }
 
 /*
-** signalled (or failed): hold the mutex again before returning, as Go's
-** c.L.Lock() -- also before raising, if it is free, so that a <close>
-** guard around the wait unlocks cleanly and the error is not replaced.
+** auxwaitdone: (c:wait()'s continuation: the mutex box at 1, the errors
+** takeerrors moved above it) the wait is over, with the mutex held unless
+** auxrelock marked it as another's. Queue the moved errors again, oldest
+** first, with any newer ones after them (left ahead of them only if L
+** has no room), and raise the oldest; else raise the failure 'st'.
 */
+static int auxwaitdone (lua_State *L, gch_G *g, int st) {
+  gch_Sched *S = g->S;
+  int i, top;
+  if (lua_gettop(L) > 1) {
+    (void)takeerrors(L, S);
+    for (i = 2, top = lua_gettop(L); i <= top; i++) {
+      lua_pushvalue(L, i);
+      gchL_pusherror(L, S);
+    }
+    st = GCH_GOERROR;
+  }
+  return st == GCH_OK ? 0 : gchL_raise(L, S, st);
+}
+
+static int cond_relock_k (lua_State *L, int status, lua_KContext ctx);
+
+/*
+** auxrelock: (c:wait()'s continuation: the mutex box at 1, the errors
+** taken so far above it) the wait ended with 'st': lock the mutex again,
+** as Go's c.L.Lock(), before returning and also before raising: the
+** <close> guard around the wait unlocks it as the error leaves the scope,
+** and must not unlock a mutex another goroutine holds.
+** 1. A free mutex is taken at once, whatever 'st'.
+** 2. After a signal, or a goroutine error (it interrupts only the main
+**    goroutine, blocked inline), block for it as lock() does, with the
+**    pending errors moved out of the loop's way; the oldest is raised
+**    once the mutex is held (auxwaitdone).
+** 3. After a deadlock nothing can ever release the mutex (nor when L has
+**    no room for the errors): raise without it, marking 'g' so that its
+**    own next unlock of it, the guard's, is skipped instead of releasing
+**    the holder's lock.
+*/
+static int auxrelock (lua_State *L, gch_G *g, int st) {
+  gch_Box *mb = (gch_Box *)lua_touserdata(L, 1);
+  Mutex *mu = (Mutex *)mb->p;
+  int canblock;
+  gch_assert(st != GCH_GOERROR || g == &g->S->main);  /* errors are main's */
+  canblock = st == GCH_OK || (st == GCH_GOERROR && takeerrors(L, g->S));
+  if (canblock) gchL_current(L, g->S);  /* a new wait: the signal's 'won' is stale */
+  gch_lock(&mu->ref);
+  if (!mu->locked) holdby(mu, g);
+  else if (canblock)
+    return auxblock(L, mb, g, &mu->waiters, "sync.Mutex.Lock", cond_relock_k);
+  else mu->unheld = g;
+  gch_unlock(&mu->ref);
+  return auxwaitdone(L, g, st);
+}
+
+/* signalled, or the wait failed: lock the mutex again (auxrelock) */
 static int cond_wait_k (lua_State *L, int status, lua_KContext ctx) {
-  gch_G *g = (gch_G *)ctx;
   int st = auxwoken(L, ctx);
-  gch_Box *mb;
-  Mutex *mu;
   (void)status;
   lua_settop(L, 1);
   lua_getiuservalue(L, 1, 1);  /* the mutex box */
   lua_replace(L, 1);
-  mb = (gch_Box *)lua_touserdata(L, 1);
-  mu = (Mutex *)mb->p;
-  if (st != GCH_OK) {
-    trylock(mu);
-    return gchL_raise(L, g->S, st);
-  }
-  gch_lock(&mu->ref);
-  if (!mu->locked) {
-    mu->locked = 1;
-    gch_unlock(&mu->ref);
-    return 0;
-  }
-  return auxblock(L, mb, g, &mu->waiters, "sync.Mutex.Lock", cond_relock_k);
+  return auxrelock(L, (gch_G *)ctx, st);
 }
 
-/* c:wait(): unlock, wait for signal/broadcast, lock again */
+static int cond_relock_k (lua_State *L, int status, lua_KContext ctx) {
+  int st = auxwoken(L, ctx);  /* on success the mutex was handed over */
+  (void)status;
+  if (st == GCH_OK) return auxwaitdone(L, (gch_G *)ctx, st);
+  return auxrelock(L, (gch_G *)ctx, st);
+}
+
+/*
+** c:wait(): unlock, wait for signal/broadcast, lock again. The check that
+** this goroutine holds the mutex and its release are one step under the
+** mutex's lock: a shared mutex is locked and unlocked by other threads.
+*/
 static int cond_wait (lua_State *L) {
   gch_Box *b = checkbox(L, &cond_kind);
   Cond *c = (Cond *)b->p;
   Mutex *mu = (Mutex *)c->mu;
   gch_G *g = gchL_current(L, b->S);
+  gch_Waiter *w = NULL;
+  int held;
   lua_settop(L, 1);
-  if (!mu->locked) return luaL_error(L, "sync: unlock of unlocked mutex");
-  gch_lock(&c->ref);  /* queued before the mutex is released: no lost signal */
-  g->w1.L = L;
-  g->w1.msg = NULL;
-  gch_waiter_enqueue(&c->ref, &c->waiters, &g->w1);
-  gch_unlock(&c->ref);
-  auxunlock(b->S, mu);
+  gch_lock(&mu->ref);
+  held = mu->locked && mu->unheld != g;
+  if (held) {
+    gch_lock(&c->ref);  /* queued before the mutex is released: no lost signal */
+    g->w1.L = L;
+    g->w1.msg = NULL;
+    gch_waiter_enqueue(&c->ref, &c->waiters, &g->w1);
+    gch_unlock(&c->ref);
+    w = release(b->S, mu);
+  }
+  gch_unlock(&mu->ref);
+  if (!held) return luaL_error(L, "sync: unlock of unlocked mutex");
+  if (w != NULL) gch_sched_ready(b->S, w->g);
   return gchL_park(L, b->S, g, "sync.Cond.Wait", cond_wait_k);
 }
 
