@@ -198,6 +198,9 @@ struct gch_Timer {
   gch_Heap *h;              /* the heap it is in, while armed */
   struct gch_Family *fam;   /* global: family whose liveness it counts */
   unsigned gen;             /* global: changed by stop/reset (atomic) */
+  unsigned char firing;     /* off the heap, tick or function not yet
+                               delivered: whichever of the firer and a
+                               stop/reset clears it first wins (atomic) */
   unsigned char global;     /* fired by the timer thread, not by S */
 };
 

@@ -10,9 +10,16 @@
 **
 ** Invariants: a timer is in its scheduler's heap iff hidx >= 0, and the
 ** heap then holds a reference to it (sleep timers are embedded in their
-** goroutine and are not counted). An after_func timer's box is anchored in
-** the scheduler's anchor table while armed, which keeps its function.
-** Locking: none yet; a scheduler's heap is touched by its own thread only.
+** goroutine and are not counted). A timer that may be stopped between
+** leaving the heap and firing (by its owner while the timer thread fires
+** it; by a finalizer while an after_func's start allocates) has 'firing'
+** set meanwhile: a stop or reset that clears it first voids the firing and
+** reports the timer active, as Go 1.23's isSending. An after_func timer's
+** box is anchored in the scheduler's anchor table while armed or firing,
+** which keeps its function.
+** Locking: a scheduler's heap is touched by its own thread only; the timer
+** thread's heap, and 'hidx', 'when' and 'period' of the timers in it, are
+** guarded by 'tmu'.
 */
 #include <math.h>
 #include <signal.h>
@@ -129,6 +136,28 @@ static void heap_del (gch_Heap *h, gch_Timer *t) {
   heap_down(h, last.t->hidx);
 }
 
+/*
+** nexttick: the deadline of ticker 't' after its tick at 'now', skipping
+** the ticks missed. Always after 'now' and finite: with a period below
+** the clock's resolution at 'now' the sum rounds back to 'now' (and the
+** firing loop, which runs while deadlines are <= now, would never end);
+** with a subnormal one the catch-up overflows to inf (and the ticker would
+** stop). Such a ticker ticks each time timers are run.
+*/
+static double nexttick (const gch_Timer *t, double now) {
+  double next = t->when + t->period;
+  if (next <= now) {  /* missed ticks (so the period is finite) */
+    next += t->period * floor((now - next) / t->period + 1);
+    if (!(next > now && next < HUGE_VAL)) next = nextafter(now, HUGE_VAL);
+  }
+  return next;
+}
+
+/* claim: a firer or a stop/reset takes 't''s firing; true if it was set */
+static int claim (gch_Timer *t) {
+  return __atomic_exchange_n(&t->firing, 0, __ATOMIC_ACQ_REL);
+}
+
 
 /*
 ** {======================================================
@@ -167,25 +196,32 @@ static void *timer_thread (void *arg) {
       continue;
     }
     {
+      /*
+      ** 1. Take t off the heap: its reference and its count in the family
+      **    are ours now, whatever a stop/reset does meanwhile.
+      ** 2. Unlock, and tick under the channel lock unless a stop/reset
+      **    claimed the firing first: claiming it under that lock, a
+      **    stop/reset that comes later finds the tick in the channel.
+      ** 3. Relock: re-add a ticker that no stop/reset touched since 1
+      **    (keeping its count), else drop the count (a reset that re-armed
+      **    t took its own).
+      */
       gch_Timer *t = theap.a[0].t;
       unsigned gen = __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE);
       gch_Chan *c = t->c;
       gch_G *wake = NULL;
-      heap_del(&theap, t);  /* its reference is ours now */
+      heap_del(&theap, t);
+      __atomic_store_n(&t->firing, 1, __ATOMIC_RELEASE);
       pthread_mutex_unlock(&tmu);
       gch_lock(&c->ref);
-      if (__atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) == gen)  /* no stop/reset since */
-        gch_chan_tick(NULL, c, now, &wake);
+      if (claim(t)) gch_chan_tick(NULL, c, now, &wake);  /* no stop/reset since */
       gch_unlock(&c->ref);
       if (wake != NULL) gch_sched_ready(NULL, wake);
       pthread_mutex_lock(&tmu);
       if (t->period > 0 && t->hidx < 0 &&
-          __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) == gen && heap_reserve(&theap)) {
-        double next = t->when + t->period;
-        if (next <= now) next += t->period * floor((now - next) / t->period + 1);
-        heap_add(&theap, t, next);
-      }
-      else if (t->hidx < 0) gch_family_timer(t->fam, -1);  /* no longer pending */
+          __atomic_load_n(&t->gen, __ATOMIC_ACQUIRE) == gen && heap_reserve(&theap))
+        heap_add(&theap, t, nexttick(t, now));  /* still pending: keeps the count */
+      else gch_family_timer(t->fam, -1);  /* the count of the instance we took */
       pthread_mutex_unlock(&tmu);
       gch_ref_release(&t->ref);
       pthread_mutex_lock(&tmu);
@@ -258,36 +294,44 @@ int gch_timer_nglobal (void) {
 }
 
 /*
-** gch_timer_cancel: disarm 't' if armed; true if it was. Drops the heap's
-** reference, which may free 't' (never a sleep timer).
+** gch_timer_cancel: disarm 't' if armed, and void a firing in flight;
+** true if it did either (the firing would have delivered). Drops the
+** heap's reference, which may free 't' (never a sleep timer); a firer
+** keeps the reference (and the family count) of the instance it took.
 */
 int gch_timer_cancel (gch_Timer *t) {
-  int was;
+  int armed, voided;
   if (t->global) {
     pthread_mutex_lock(&tmu);
-    __atomic_add_fetch(&t->gen, 1, __ATOMIC_RELEASE);  /* a tick in flight is void */
-    was = t->hidx >= 0;
-    if (was) {
+    __atomic_add_fetch(&t->gen, 1, __ATOMIC_RELEASE);  /* the ticker is not re-added */
+    armed = t->hidx >= 0;
+    if (armed) {
       heap_del(&theap, t);
       gch_family_timer(t->fam, -1);
     }
     pthread_mutex_unlock(&tmu);
   }
   else {
-    was = t->hidx >= 0;
-    if (was) heap_del(t->h, t);
+    armed = t->hidx >= 0;
+    if (armed) heap_del(t->h, t);
   }
-  if (was && t->kind != GCH_TSLEEP) gch_ref_release(&t->ref);
-  return was;
+  voided = claim(t);  /* before the release, which may free t */
+  if (armed && t->kind != GCH_TSLEEP) gch_ref_release(&t->ref);
+  return armed || voided;
 }
 
-/* arm: (re)arm 't' after 'd' seconds in its heap (room reserved if local) */
-static void arm (lua_State *L, gch_Timer *t, double d) {
+/*
+** arm: (re)arm 't' after 'd' seconds in its heap (room reserved if local),
+** a ticker every 'period' from now on: set under tmu, which the timer
+** thread holds when it reads it.
+*/
+static void arm (lua_State *L, gch_Timer *t, double d, double period) {
   if (t->global) {
     int ok;
     pthread_mutex_lock(&tmu);
     ok = heap_reserve(&theap);
     if (ok) {
+      t->period = period;
       heap_add(&theap, t, gch_now() + d);
       gch_family_timer(t->fam, 1);
       pthread_cond_signal(&tcond);
@@ -295,7 +339,20 @@ static void arm (lua_State *L, gch_Timer *t, double d) {
     pthread_mutex_unlock(&tmu);
     if (!ok) luaL_error(L, "not enough memory");
   }
-  else heap_add(&t->S->timers, t, gch_now() + d);
+  else {
+    t->period = period;
+    heap_add(&t->S->timers, t, gch_now() + d);
+  }
+}
+
+/* isarmed: is 't' in a heap? (a global one's hidx changes under tmu) */
+static int isarmed (gch_Timer *t) {
+  int armed;
+  if (!t->global) return t->hidx >= 0;
+  pthread_mutex_lock(&tmu);
+  armed = t->hidx >= 0;
+  pthread_mutex_unlock(&tmu);
+  return armed;
 }
 
 
@@ -330,11 +387,21 @@ static void deliver (gch_Sched *S, gch_Chan *c, double now) {
   }
 }
 
-/* auxstartfunc: start the function of after_func timer 1. */
+/*
+** auxstartfunc: start the function of after_func timer 1, unless a stop
+** or reset run by a finalizer (the calls that led here allocate) claimed
+** its firing. No allocation from the claim to the unanchoring: once
+** claimed, the timer has fired, and a finalizer's reset re-anchors it.
+*/
 static int auxstartfunc (lua_State *L) {
   gch_Timer *t = (gch_Timer *)lua_touserdata(L, 1);
+  int tt;
+  if (!claim(t)) return 0;  /* stopped or reset meanwhile: start nothing */
+  gch_assert(t->hidx < 0);  /* a reset would have claimed it */
   lua_getiuservalue(L, GCH_UV_SCHED, 1);  /* anchor table */
-  lua_rawgetp(L, -1, t);  /* the timer's box */
+  tt = lua_rawgetp(L, -1, t);  /* the timer's box: anchored while firing */
+  gch_assert(tt == LUA_TUSERDATA);
+  (void)tt;
   lua_pushnil(L);
   lua_rawsetp(L, -3, t);  /* unanchor */
   lua_getiuservalue(L, -1, 2);  /* its function */
@@ -369,18 +436,17 @@ void gchL_timer_run (lua_State *L, gch_Sched *S) {
       case GCH_TSLEEP:
         gch_sched_ready(S, t->g);
         continue;  /* no reference to drop */
-      case GCH_TCHAN:
+      case GCH_TCHAN:  /* no Lua code runs: nothing can stop it meanwhile */
         deliver(S, t->c, now);
-        if (t->period > 0) {  /* ticker: next tick after now, skipping missed ones */
-          double next = t->when + t->period;
-          if (next <= now) next += t->period * floor((now - next) / t->period + 1);
-          heap_add(&S->timers, t, next);  /* room: it just left the heap */
-        }
+        if (t->period > 0)  /* ticker: room, it just left the heap */
+          heap_add(&S->timers, t, nexttick(t, now));
         break;
       case GCH_TFUNC:  /* all of it protected: this loop never raises */
+        t->firing = 1;  /* for auxstartfunc (never global: plain stores) */
         lua_pushcfunction(L, firefunc);  /* a light function: no allocation */
         lua_pushlightuserdata(L, t);
         if (lua_pcall(L, 1, 0, 0) != LUA_OK) gchL_pusherror(L, S);
+        t->firing = 0;  /* claimed, or not started (no memory) */
         break;
     }
     gch_ref_release(&t->ref);  /* the heap's */
@@ -538,8 +604,7 @@ static int timer_reset (lua_State *L) {
   if (!t->global) gchL_timer_reserve(L, t->S);
   active = gch_timer_cancel(t);
   active = drain(t) || active;
-  if (t->period > 0) t->period = d;
-  arm(L, t, d);
+  arm(L, t, d, t->period > 0 ? d : 0);
   if (t->kind == GCH_TFUNC) {
     lua_getiuservalue(L, GCH_UV_SCHED, 1);
     lua_pushvalue(L, 1);
@@ -575,7 +640,7 @@ static int timer_gc (lua_State *L) {
 static int timer_tostring (lua_State *L) {
   gch_Timer *t = checktimer(L);
   lua_pushstring(L, t->period > 0 ? "gochan.ticker" : "gochan.timer");
-  lua_pushfstring(L, "%s (%s)", lua_tostring(L, -1), t->hidx >= 0 ? "active" : "stopped");
+  lua_pushfstring(L, "%s (%s)", lua_tostring(L, -1), isarmed(t) ? "active" : "stopped");
   return 1;
 }
 
