@@ -216,6 +216,10 @@ static void auxlose (gch_Sched *S, gch_G *g) {
 int gch_sched_alive (gch_G *g) {
   if (g->inl || lua_status(g->co) == LUA_YIELD) return 1;
   if (!g->lost && g->status != GCH_GRUNNABLE) {
+    /* its select cannot be won by another thread any more (a value would
+       be handed to it); a waker that got there first readies it again:
+       gch_sched_ready skips a queued goroutine */
+    (void)__atomic_exchange_n(&g->selectdone, 1, __ATOMIC_ACQ_REL);
     setstatus(g, GCH_GRUNNABLE);
     runq_push(g->S, g);
   }
@@ -528,6 +532,8 @@ void gch_sched_ready (gch_Sched *self, gch_G *g) {
       return;
     }
     if (l_unlikely(g == &S->main)) return;  /* never queued: it runs inline */
+    if (l_unlikely(g->status == GCH_GRUNNABLE)) return;  /* queued already:
+      a closed goroutine (gch_sched_alive) a remote waker also completed */
     setstatus(g, GCH_GRUNNABLE);
     if (S->readyfront && !S->chaos) tq_push(S, g);  /* woken by a timer */
     else runq_push(S, g);

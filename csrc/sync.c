@@ -42,8 +42,10 @@ typedef struct WaitGroup {
 typedef struct Mutex {
   gch_Ref ref;
   int locked;
-  gch_G *unheld;            /* goroutine whose c:wait() raised without the
-                               mutex: its next unlock is skipped (auxrelock) */
+  lua_Integer unheld;       /* id of the goroutine whose c:wait() raised
+                               without the mutex, or 0: its next unlock is
+                               skipped (auxrelock). An id, not the record:
+                               records are reused, ids never */
   gch_WaitQ waiters;        /* goroutines in lock(), FIFO */
 } Mutex;
 
@@ -350,7 +352,7 @@ static int mutex_lock_k (lua_State *L, int status, lua_KContext ctx) {
 /* holdby: (lock held) 'g' holds 'mu' now: its own unlock is no longer skipped */
 static void holdby (Mutex *mu, gch_G *g) {
   mu->locked = 1;
-  if (l_unlikely(mu->unheld == g)) mu->unheld = NULL;
+  if (l_unlikely(mu->unheld == g->id)) mu->unheld = 0;
 }
 
 /* trylock: (no lock held) 'g' takes 'mu' if free */
@@ -411,8 +413,8 @@ static int auxunlock (gch_Sched *self, Mutex *mu, gch_G *g) {
   gch_Waiter *w = NULL;
   int was;
   gch_lock(&mu->ref);
-  if (l_unlikely(mu->unheld == g)) {
-    mu->unheld = NULL;
+  if (l_unlikely(mu->unheld != 0 && mu->unheld == g->id)) {
+    mu->unheld = 0;
     was = 1;
   }
   else if ((was = mu->locked) != 0) w = release(self, mu);
@@ -425,7 +427,7 @@ static int mutex_unlock (lua_State *L) {
   gch_Box *b = checkbox(L, &mutex_kind);
   Mutex *mu = (Mutex *)b->p;
   if (!mu->ref.shared && mu->locked && mu->waiters.first == NULL &&
-      mu->unheld == NULL) {
+      mu->unheld == 0) {
     mu->locked = 0;  /* fast path of a local mutex */
     return 0;
   }
@@ -765,7 +767,7 @@ static int auxrelock (lua_State *L, gch_G *g, int st) {
   if (!mu->locked) holdby(mu, g);
   else if (canblock)
     return auxblock(L, mb, g, &mu->waiters, "sync.Mutex.Lock", cond_relock_k);
-  else mu->unheld = g;
+  else mu->unheld = g->id;
   gch_unlock(&mu->ref);
   return auxwaitdone(L, g, st);
 }
@@ -801,7 +803,7 @@ static int cond_wait (lua_State *L) {
   int held;
   lua_settop(L, 1);
   gch_lock(&mu->ref);
-  held = mu->locked && mu->unheld != g;
+  held = mu->locked && mu->unheld != g->id;
   if (held) {
     gch_lock(&c->ref);  /* queued before the mutex is released: no lost signal */
     g->w1.L = L;

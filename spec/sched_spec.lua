@@ -703,6 +703,43 @@ describe("gochan scheduler", function()
       assert.equal(1, go.numgoroutine())
     end)
 
+    it("coroutine.close of a goroutine in a select over a local and a shared channel: " ..
+       "a send from another thread is not handed to it, and it is dropped once #thread",
+       function()
+      -- a probe of the local channel queues the closed goroutine to be
+      -- dropped; the thread's send on the shared one then completed its
+      -- select too and queued it a second time (a use after free)
+      for _, probe in ipairs({ "select", "share" }) do
+        local loc, sh, start = go.chan(), go.chan(), go.chan(1)
+        local th = go.thread(function(c, st)
+          st:recv()
+          c:send("x")
+        end, sh, start)
+        local co
+        go(function()
+          co = coroutine.running()
+          go.select({ probe == "select" and go.recv(loc) or go.send(loc, "v"), go.recv(sh) })
+        end)
+        go.yield()
+        assert(coroutine.close(co))
+        if probe == "select" then
+          assert.equal(0, go.select({ go.send(loc, 1), default = true }))
+          start:send(true)
+        else
+          start:send(loc)  -- loc crosses: its stale sender is dropped
+        end
+        -- busy, without running the scheduler: the thread's send meets
+        -- the closed goroutine's waiter, still queued
+        local t0 = os.clock()
+        while os.clock() - t0 < 0.15 do end
+        go.sleep(0.02)
+        assert.same({ "x", true }, { sh:recv() })
+        th:join()
+        go.yield()
+        assert.equal(1, go.numgoroutine())
+      end
+    end)
+
     it("does not crash for a goroutine that yielded with go.yield()", function()
       local out, code = support.run_lua([[
         local go = require "gochan"

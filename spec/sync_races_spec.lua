@@ -241,6 +241,31 @@ describe("gochan sync races", function()
     end)
   end)
 
+  describe("a goroutine started after a c:wait() ended by a deadlock", function()
+    it("unlocks the mutex another goroutine holds (its record may be the waiter's)", function()
+      -- the skipped unlock was recorded by goroutine record, and records are
+      -- reused: a later goroutine's unlock was skipped too
+      local out = in_fresh_process [[
+        local mu = go.mutex()
+        local c = go.cond(mu)
+        local relB, done = go.chan(), go.chan()
+        go(function()
+          mu:lock()
+          pcall(coroutine.wrap(function() c:wait() end))  -- the deadlock error
+          done:close()
+        end)
+        go(function() mu:lock(); relB:recv() end)
+        done:recv()
+        go.yield()  -- the waiter's record goes back to the pool
+        local unlocked = go.chan()
+        go(function() mu:unlock(); unlocked:close() end)  -- reuses it
+        unlocked:recv()
+        print("try_lock", mu:try_lock())
+      ]]
+      assert.equal("try_lock\ttrue\ndone\n", out)
+    end)
+  end)
+
   describe("go.cond(mu) on a Mutex shared with another thread", function()
     -- checked for races under TSan (make tsan): wait read the mutex's state
     -- without its lock while the other thread's try_lock wrote it
