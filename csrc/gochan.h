@@ -361,7 +361,11 @@ typedef gch_Box gch_ChanBox;
 extern const char gch_chantag;
 
 /* ---- sched.c ---- */
-gch_Sched *gchL_sched (lua_State *L);                  /* from upvalue 1 */
+/* gchL_sched: this state's scheduler, from upvalue 1 (inline: every
+   operation that has no box to find it through asks) */
+static inline gch_Sched *gchL_sched (lua_State *L) {
+  return (gch_Sched *)lua_touserdata(L, GCH_UV_SCHED);
+}
 gch_Sched *gchL_schedof (lua_State *L);                /* from the registry */
 void gch_sched_ready (gch_Sched *self, gch_G *g);
 void gch_sched_remote (gch_Sched *self, gch_G *g);

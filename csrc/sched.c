@@ -55,10 +55,6 @@ static lua_Integer newid (void) {
   return (lua_Integer)atomic_fetch_add(&nextid, 1);
 }
 
-gch_Sched *gchL_sched (lua_State *L) {
-  return (gch_Sched *)lua_touserdata(L, GCH_UV_SCHED);
-}
-
 /* gchL_schedof: this state's scheduler, from the registry (no upvalue) */
 gch_Sched *gchL_schedof (lua_State *L) {
   gch_Sched *S;

@@ -58,6 +58,7 @@ static const char casetag = 0;
 typedef struct SelInfo {
   gch_Chan *c;              /* NULL: a nil channel */
   int kind;
+  int hashandler;
 } SelInfo;
 
 
@@ -154,17 +155,21 @@ static int noresults (lua_State *L, int i, int nvals) {
 /*
 ** dispatch: case 'i' (0: default) was chosen; the 'nvals' values on top
 ** are its results (v, ok of a receive). Call its handler with them and
-** return what it returns, or return i, v, ok.
+** return what it returns, or return i, v, ok. 'hashandler': whether case
+** i has one (-1: look).
 */
-static int dispatch (lua_State *L, int i, int nvals) {
+static int dispatch (lua_State *L, int i, int nvals, int hashandler) {
   int base;
   if (i == 0) {
     if (lua_isboolean(L, DEFAULT_IDX)) return noresults(L, 0, nvals);  /* true */
     lua_pushvalue(L, DEFAULT_IDX);
   }
-  else if (!((SelCase *)lua_touserdata(L, CASE_IDX(i)))->hashandler)
-    return noresults(L, i, nvals);
-  else lua_getiuservalue(L, CASE_IDX(i), 3);  /* handler */
+  else {
+    if (hashandler < 0)
+      hashandler = ((SelCase *)lua_touserdata(L, CASE_IDX(i)))->hashandler;
+    if (!hashandler) return noresults(L, i, nvals);
+    lua_getiuservalue(L, CASE_IDX(i), 3);  /* handler */
+  }
   lua_insert(L, -(nvals + 1));  /* handler below its arguments */
   base = lua_gettop(L) - nvals - 1;
   lua_callk(L, nvals, LUA_MULTRET, base, dispatch_k);
@@ -200,7 +205,7 @@ static int select_k (lua_State *L, int status, lua_KContext ctx) {
   i = w->caseidx;
   if (casekind(L, i) == CASE_SEND) {
     if (!w->success) return gchL_raise(L, g->S, GCH_CLOSED);
-    return dispatch(L, i, 0);
+    return dispatch(L, i, 0, -1);
   }
   if (!w->success) {
     lua_pushnil(L);
@@ -208,7 +213,7 @@ static int select_k (lua_State *L, int status, lua_KContext ctx) {
   }
   else if (m != NULL) gchL_chan_pushmsg(L, m);
   else lua_pushboolean(L, 1);  /* the sender pushed the value */
-  return dispatch(L, i, 2);
+  return dispatch(L, i, 2, -1);
 }
 
 /*
@@ -264,6 +269,7 @@ static void auxlayout (lua_State *L, int i, SelInfo *info) {
     return;  /* not reached */
   }
   info->kind = k->kind;
+  info->hashandler = k->hashandler;
   info->c = NULL;
   if ((b = k->b) == NULL) return;
   if (b->c == NULL)  /* its box was finalized (resurrected by a __gc) */
@@ -300,15 +306,17 @@ static void selunlock (gch_Chan **locks, int n) {
 ** sharedcases: prepare the shared channels of the select: a copy of every
 ** value to send on one, in a guard (newcopies, returned in *pmsgs; NULL if
 ** no case uses a shared channel), then their distinct list, sorted
-** (returned; count in *nlocks). Encoding a value that holds a local
-** channel makes that channel shared: so values are encoded until no
-** case's channel changes mode, and only then are the channels to lock
-** counted; from here on nothing in this select shares another channel.
-** Raises only before any lock.
+** (returned; count in *nlocks). A channel can turn shared on the way:
+** encoding a value that holds a local channel shares it, and so can a
+** finalizer run by any allocation here (the guard, the lock list, an
+** encoding). So passes repeat until one encodes and allocates nothing;
+** after it, nothing allocates until the channels are unlocked, and the
+** modes seen are the modes the select works with. Raises only before any
+** lock.
 */
 static gch_Chan **sharedcases (lua_State *L, const SelInfo *info, int n,
                                gch_Msg ***pmsgs, int *nlocks) {
-  gch_Chan **locks;
+  gch_Chan **locks = NULL;
   gch_Msg **msgs = NULL;
   int i, k, changed;
   do {
@@ -316,7 +324,11 @@ static gch_Chan **sharedcases (lua_State *L, const SelInfo *info, int n,
     for (i = 0; i < n; i++) {
       gch_Chan *c = info[i].c;
       if (c == NULL || !c->ref.shared) continue;
-      if (msgs == NULL) msgs = newcopies(L, n);
+      if (msgs == NULL) {  /* room for every case: no allocation later */
+        msgs = newcopies(L, n);
+        locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)n * sizeof(*locks), 0);
+        changed = 1;
+      }
       if (info[i].kind == CASE_SEND && msgs[i] == NULL) {
         gch_Msg *m = gchL_encode(L, pushfield(L, i + 1, 2), 1);
         msgs[i] = m;  /* (not in one statement: msgs[i] before the call) */
@@ -328,9 +340,6 @@ static gch_Chan **sharedcases (lua_State *L, const SelInfo *info, int n,
   *pmsgs = msgs;
   *nlocks = 0;
   if (msgs == NULL) return NULL;
-  for (i = 0, k = 0; i < n; i++)
-    if (info[i].c != NULL && info[i].c->ref.shared) k++;
-  locks = (gch_Chan **)lua_newuserdatauv(L, (size_t)k * sizeof(*locks), 0);
   for (i = 0, k = 0; i < n; i++)
     if (info[i].c != NULL && info[i].c->ref.shared) locks[k++] = info[i].c;
   qsort(locks, (size_t)k, sizeof(*locks), cmpchan);
@@ -351,8 +360,10 @@ static int again (lua_State *L) {
   return select_select(L);
 }
 
-static int chosen (lua_State *L, gch_Sched *S, int i, int kind, gch_Chan *c,
+static int chosen (lua_State *L, gch_Sched *S, int i, const SelInfo *info,
                    int n, gch_Msg **msgs, gch_Chan **locks, int nlocks) {
+  int kind = info->kind, h = info->hashandler;
+  gch_Chan *c = info->c;
   gch_G *wake = NULL;
   gch_Msg *m = NULL;
   int st;
@@ -365,12 +376,12 @@ static int chosen (lua_State *L, gch_Sched *S, int i, int kind, gch_Chan *c,
     ring = pushfield(L, i, 4);
     if (kind == CASE_RECV) {
       if (gchL_chan_tryrecv(L, S, c, ring) == GCH_WOULDBLOCK) return again(L);
-      return dispatch(L, i, 2);
+      return dispatch(L, i, 2, h);
     }
     st = gchL_chan_trysend(L, S, c, ring, pushfield(L, i, 2));
     if (st == GCH_WOULDBLOCK) return again(L);
     if (st == GCH_CLOSED) return gchL_raise(L, S, GCH_CLOSED);
-    return dispatch(L, i, 0);
+    return dispatch(L, i, 0, h);
   }
   if (kind == CASE_RECV) {
     st = gch_chan_shrecv(S, c, &m, &wake);
@@ -383,8 +394,9 @@ static int chosen (lua_State *L, gch_Sched *S, int i, int kind, gch_Chan *c,
       lua_pushboolean(L, 0);
     }
     else gchL_chan_pushmsg(L, m);
-    return dispatch(L, i, 2);
+    return dispatch(L, i, 2, h);
   }
+  gch_assert(msgs != NULL);  /* sharedcases saw c shared: no allocation since */
   st = gch_chan_shsend(S, c, msgs[i - 1], &wake);
   if (st == GCH_OK) msgs[i - 1] = NULL;  /* taken */
   selunlock(locks, nlocks);
@@ -392,7 +404,7 @@ static int chosen (lua_State *L, gch_Sched *S, int i, int kind, gch_Chan *c,
   if (wake != NULL) gch_sched_ready(S, wake);
   if (st == GCH_WOULDBLOCK) return again(L);
   if (st != GCH_OK) return gchL_raise(L, S, st);
-  return dispatch(L, i, 0);
+  return dispatch(L, i, 0, h);
 }
 
 static int select_again (lua_State *L, int status, lua_KContext ctx) {
@@ -440,7 +452,7 @@ static int select_select (lua_State *L) {
   gch_Msg **msgs;
   gch_G *g;
   SelInfo small[SMALL_CASES], *info = small;
-  luaL_checktype(L, 1, LUA_TTABLE);
+  if (l_unlikely(lua_type(L, 1) != LUA_TTABLE)) luaL_checktype(L, 1, LUA_TTABLE);
   lua_settop(L, 1);
   len = lua_rawlen(L, 1);
   luaL_argcheck(L, len <= MAX_CASES, 1, "too many select cases");
@@ -464,7 +476,14 @@ static int select_select (lua_State *L) {
      its goroutine waits (gchL_current would refuse) */
   g = hasdefault ? NULL : gchL_current(L, S);
   if (S->timers.n > 0) gchL_timer_run(L, S);  /* an expired timer is ready (Go 1.23) */
-  locks = sharedcases(L, info, n, &msgs, &nlocks);  /* may raise: before any lock */
+  for (i = 0; i < n && (info[i].c == NULL || !info[i].c->ref.shared); i++) {}
+  if (i < n)  /* a shared channel: copies and locks */
+    locks = sharedcases(L, info, n, &msgs, &nlocks);  /* may raise: before any lock */
+  else {  /* only local ones: nothing allocates from here on */
+    locks = NULL;
+    msgs = NULL;
+    nlocks = 0;
+  }
   if (msgs != NULL && g != NULL)
     selectwaiters(L, g, n);  /* park cannot raise under the locks */
   sellock(locks, nlocks);
@@ -480,12 +499,11 @@ static int select_select (lua_State *L) {
       pick = i + 1;
   }
   if (pick != 0)
-    return chosen(L, S, pick, info[pick - 1].kind, info[pick - 1].c, n, msgs,
-                  locks, nlocks);
+    return chosen(L, S, pick, &info[pick - 1], n, msgs, locks, nlocks);
   if (hasdefault || g == NULL) {  /* (g is NULL only with a default) */
     selunlock(locks, nlocks);
     dropcopies(msgs, n);
-    return dispatch(L, 0, 0);
+    return dispatch(L, 0, 0, 0);
   }
   if (live == 0) {  /* only nil channels, or none: block forever */
     g->nselect = 0;
