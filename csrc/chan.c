@@ -49,7 +49,7 @@ static void chan_pushbox (lua_State *L, gch_Ref *r, int dir);
 
 static const gch_Kind chan_kind = {
   GCH_CHAN_T, &gch_chantag, chan_destroy, gch_chan_share, gch_chan_shared,
-  chan_pushbox
+  chan_pushbox, NULL
 };
 
 /* chan_alloc: a new channel with one reference (its first box's) */

@@ -124,6 +124,10 @@ struct gch_Kind {
   void (*shared) (lua_State *L, gch_Ref *r);
   /* push a new box for 'r' (direction 'dir') in this state, taking a ref */
   void (*pushbox) (lua_State *L, gch_Ref *r, int dir);
+  /* the wait of 'w' on 'r' completed, handing its goroutine something it
+     must give back (a Mutex's lock), but the goroutine is dropped before it
+     ran (user code closed its coroutine): pass it on. Or NULL. */
+  void (*abandon) (gch_Sched *self, gch_Waiter *w);
 };
 
 typedef struct gch_WaitQ gch_WaitQ;
@@ -239,6 +243,7 @@ struct gch_G {
   unsigned char lost;       /* resumed by user code while queued: drop it */
   int waitstatus;           /* GCH_OK or why the wait failed */
   gch_Waiter *won;          /* the waiter that completed the wait */
+  unsigned char wonseen;    /* its continuation read the wait's outcome */
   gch_Waiter w1;            /* waiter of a plain send/recv */
   gch_Timer *sleep;         /* timer of go.sleep, made on its first sleep */
   gch_Waiter *ws;           /* select waiters (grown on demand) */

@@ -170,7 +170,11 @@ static void all_unlink (gch_G *g) {
 
 /* auxdropwaiters: withdraw every waiter and the sleep timer of 'g'. */
 static void auxdropwaiters (gch_G *g) {
+  gch_Waiter *w = g->won;
   int i;
+  if (w != NULL && !g->wonseen && w->success && w->obj != NULL &&
+      w->obj->kind->abandon != NULL)  /* handed what it will never use */
+    w->obj->kind->abandon(g->S, w);
   if (g->sleep != NULL) gch_timer_cancel(g->sleep);
   gch_waiter_dequeue(&g->w1);
   gch_msg_free(g->w1.msg);  /* a copy it was sending or had received */
@@ -818,6 +822,7 @@ gch_G *gchL_current (lua_State *L, gch_Sched *S) {
                   "goroutine %I is blocked", (LUAI_UACINT)g->id);
   g->wgen++;  /* a new wait: wake-ups of earlier ones are stale */
   g->won = NULL;  /* before any waiter is queued: a waker may set it at once */
+  g->wonseen = 0;
   return g;
 }
 
@@ -865,6 +870,7 @@ int gchL_waitstatus (lua_State *L, gch_G *g) {
     auxlose(S, g);
     return luaL_error(L, "attempt to resume a parked goroutine");
   }
+  g->wonseen = 1;  /* what the wait handed it is its own now */
   return g->waitstatus;
 }
 

@@ -97,12 +97,16 @@ static void cond_destroy (gch_Ref *r) {
 
 static void pushbox (lua_State *L, gch_Ref *r, int dir);
 
-static const gch_Kind wg_kind = {WAITGROUP_T, &wgtag, obj_destroy, NULL, NULL, pushbox};
-static const gch_Kind mutex_kind = {MUTEX_T, &mutextag, obj_destroy, NULL, NULL, pushbox};
-static const gch_Kind rw_kind = {RWMUTEX_T, &rwtag, obj_destroy, NULL, NULL, pushbox};
-static const gch_Kind once_kind = {ONCE_T, &oncetag, obj_destroy, NULL, NULL, pushbox};
+static void mutex_abandon (gch_Sched *self, gch_Waiter *w);
+static void rw_abandon (gch_Sched *self, gch_Waiter *w);
+static const gch_Kind wg_kind = {WAITGROUP_T, &wgtag, obj_destroy, NULL, NULL, pushbox, NULL};
+static const gch_Kind mutex_kind = {MUTEX_T, &mutextag, obj_destroy, NULL, NULL, pushbox,
+                                    mutex_abandon};
+static const gch_Kind rw_kind = {RWMUTEX_T, &rwtag, obj_destroy, NULL, NULL, pushbox, rw_abandon};
+static const gch_Kind once_kind = {ONCE_T, &oncetag, obj_destroy, NULL, NULL, pushbox, NULL};
 static void cond_share (lua_State *L, gch_Ref *r, int box);
-static const gch_Kind cond_kind = {COND_T, &condtag, cond_destroy, cond_share, NULL, pushbox};
+static const gch_Kind cond_kind = {COND_T, &condtag, cond_destroy, cond_share, NULL, pushbox,
+                                   NULL};
 
 int gch_sync_istag (const void *tag) {
   return tag == &wgtag || tag == &mutextag || tag == &rwtag ||
@@ -566,6 +570,26 @@ static int auxrwrunlock (gch_Sched *self, RWMutex *rw) {
   gch_unlock(&rw->ref);
   readyall(self, list);
   return was;
+}
+
+/*
+** Abandoned hand-offs (gch_Kind.abandon): the lock was handed to a waiter
+** whose goroutine is dropped before it ran; let it go as its unlock would
+** have, or it would stay locked for good.
+*/
+static void mutex_abandon (gch_Sched *self, gch_Waiter *w) {
+  Mutex *mu = (Mutex *)w->obj;
+  gch_Waiter *next;
+  gch_lock(&mu->ref);
+  next = mu->locked ? release(self, mu) : NULL;
+  gch_unlock(&mu->ref);
+  if (next != NULL) gch_sched_ready(self, next->g);
+}
+
+static void rw_abandon (gch_Sched *self, gch_Waiter *w) {
+  RWMutex *rw = (RWMutex *)w->obj;
+  if (w->q == &rw->rq) auxrwrunlock(self, rw);  /* it was admitted as a reader */
+  else auxrwunlock(self, rw);
 }
 
 static int rw_unlock (lua_State *L) {

@@ -54,7 +54,8 @@ static void thread_destroy (gch_Ref *r) {
 }
 
 /* a gch_Thread does not cross into other states */
-static const gch_Kind thread_kind = {THREAD_T, &threadtag, thread_destroy, NULL, NULL, NULL};
+static const gch_Kind thread_kind = {THREAD_T, &threadtag, thread_destroy, NULL, NULL, NULL,
+                                     NULL};
 
 static char *dupstr (const char *s) {
   size_t n = strlen(s) + 1;

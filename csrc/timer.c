@@ -481,7 +481,7 @@ static void timer_destroy (gch_Ref *r) {
 
 /* timers stay in their state: no share, no pushbox */
 static const gch_Kind timer_kind = {
-  TIMER_T, &gch_timertag, timer_destroy, NULL, NULL, NULL
+  TIMER_T, &gch_timertag, timer_destroy, NULL, NULL, NULL, NULL
 };
 
 static gch_Timer *checktimer (lua_State *L) {

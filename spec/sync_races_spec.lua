@@ -297,9 +297,9 @@ describe("gochan sync races", function()
 
   describe("a Mutex handed over to a goroutine that is then abandoned", function()
     -- the hand-off completes the wait; nothing of sync.c runs for it again
-    -- once user code closes its coroutine (a fix needs the scheduler to
-    -- pass a completed, unconsumed hand-off on when it drops the goroutine)
-    it("is unlocked again #knownbug", function()
+    -- once user code closes its coroutine: the scheduler passes a completed,
+    -- unconsumed hand-off on when it drops the goroutine (gch_Kind.abandon)
+    it("is unlocked again", function()
       local mu = go.mutex()
       local co
       mu:lock()
@@ -316,7 +316,26 @@ describe("gochan sync races", function()
       mu:unlock()
     end)
 
-    it("is unlocked again when the goroutine waited on another thread #knownbug #thread", function()
+    it("is unlocked again for an RWMutex's writer and readers", function()
+      for _, role in ipairs({ "writer", "reader" }) do
+        local rw = go.rwmutex()
+        local co
+        if role == "writer" then rw:rlock() else rw:lock() end
+        go(function()
+          co = coroutine.running()
+          if role == "writer" then rw:lock(); rw:unlock() else rw:rlock(); rw:runlock() end
+        end)
+        settle()
+        if role == "writer" then rw:runlock() else rw:unlock() end  -- handed over
+        assert.is_true(coroutine.close(co))  -- abandoned before it runs
+        settle()
+        local got = go.chan(1)
+        go(function() rw:lock(); got:send(true); rw:unlock() end)
+        assert.same({ 2, true, true }, { go.select({ go.recv(go.after(2)), go.recv(got) }) })
+      end
+    end)
+
+    it("is unlocked again when the goroutine waited on another thread #thread", function()
       local mu = go.mutex()
       local closed = go.chan()
       mu:lock()
