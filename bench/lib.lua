@@ -220,6 +220,12 @@ end
 --- gauss_sum(n) -> 1 + 2 + ... + n
 function M.gauss_sum (n) return n * (n + 1) // 2 end
 
+--- check_sum(what, sum, n): fail unless sum is 1 + 2 + ... + n ('what'
+-- names it in the message)
+function M.check_sum (what, sum, n)
+  if sum ~= M.gauss_sum(n) then M.fail("%s %s, want %d", what, tostring(sum), M.gauss_sum(n)) end
+end
+
 
 --[[ Floors: plain Lua doing the work of a gochan benchmark without gochan
 (run.lua and peers.lua). floor(n) -> body, check: body is the measured
@@ -269,7 +275,7 @@ function M.floors.tablequeue (n)
     end
     sum = s
   end, function ()
-    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+    M.check_sum("floor sum", sum, n)
   end
 end
 
@@ -296,7 +302,7 @@ function M.floors.ccall (n)
     end
     sum = s
   end, function ()
-    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+    M.check_sum("floor sum", sum, n)
   end
 end
 
@@ -312,7 +318,7 @@ function M.floors.spawn (n)
     for i = 1, n do s = s + t[i]; t[i] = nil end
     sum = s
   end, function ()
-    if sum ~= M.gauss_sum(n) then M.fail("floor sum %s, want %d", tostring(sum), M.gauss_sum(n)) end
+    M.check_sum("floor sum", sum, n)
   end
 end
 

@@ -93,7 +93,7 @@ local function check_goroutines ()
   if n ~= 1 then fail("numgoroutine() is %d after the run, want 1", n) end
 end
 
-local gauss_sum = lib.gauss_sum
+local check_sum = lib.check_sum
 
 
 --[[ Values of a line, from one sample: a table {cpu =, wall =, n =, ...}
@@ -208,7 +208,7 @@ bench {
         go(consumer)
         sum = done:recv()
       end, function ()
-        if sum ~= gauss_sum(n) then fail("sum %s, want %d", tostring(sum), gauss_sum(n)) end
+        check_sum("sum", sum, n)
         check_goroutines()
       end
     end },
@@ -250,7 +250,7 @@ bench {
         go(consumer)
         sum = done:recv()
       end, function ()
-        if sum ~= gauss_sum(n) then fail("sum %s, want %d", tostring(sum), gauss_sum(n)) end
+        check_sum("sum", sum, n)
         if from1 ~= half or from2 ~= n - half then
           fail("got %d from c1 and %d from c2, want %d and %d", from1, from2, half, n - half)
         end
@@ -282,7 +282,7 @@ bench {
         for _ = 1, n do s = s + ch:recv() end
         sum = s
       end, function ()
-        if sum ~= gauss_sum(n) then fail("sum %s, want %d", tostring(sum), gauss_sum(n)) end
+        check_sum("sum", sum, n)
         if ch:len() ~= 0 then fail("%d values left in the channel", ch:len()) end
         check_goroutines()
       end
@@ -612,7 +612,7 @@ bench {
         end
         sum = s
       end, function ()
-        if sum ~= gauss_sum(n) then fail("sum %s, want %d", tostring(sum), gauss_sum(n)) end
+        check_sum("sum", sum, n)
         local m = th:join()
         if m ~= n then fail("thread sent %s, want %d", tostring(m), n) end
         check_goroutines()
