@@ -23,10 +23,7 @@ local function errof(fn, ...)
   return tostring(err)
 end
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 
 describe("gochan.chan", function()

@@ -54,10 +54,7 @@ local function errof(fn, ...)
   return tostring(err)
 end
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- nested: a chain of n tables, each the [1] of the one before it.
 local function nested(n)

@@ -11,10 +11,7 @@
 local go = require "gochan"
 local support = require "spec.support"
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- errof: the error message raised by fn(...), or fails if none.
 local function errof(fn, ...)

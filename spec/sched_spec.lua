@@ -7,21 +7,7 @@ local support = require "spec.support"
 -- after `secs` seconds, so a hang fails the spec instead of the suite.
 -- Returns output, exit code (124 on timeout).
 local function run_lua_timeout(src, secs)
-  local root = os.getenv("PWD") or "."
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(string.format(
-    "package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
-    root .. "/lua/?.lua;" .. root .. "/lua/?/init.lua;", root .. "/build/?.so;"))
-  f:write(src)
-  f:close()
-  local p = assert(io.popen(string.format("timeout %d %s %s 2>&1; echo \"EXIT:$?\"",
-    secs, os.getenv("LUA") or "lua5.4", path)))
-  local out = p:read("a")
-  p:close()
-  os.remove(path)
-  local code = tonumber(out:match("EXIT:(%d+)%s*$"))
-  return (out:gsub("EXIT:%d+%s*$", "")), code
+  return support.run_lua(src, "timeout " .. secs .. " ")
 end
 
 --- Receive from `ch` with pcall; returns ok, value-or-error.

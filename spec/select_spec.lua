@@ -21,10 +21,7 @@ local function closedchan()
   return ch
 end
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(tostring(msg), text, 1, true) ~= nil
-end
+local has = support.has
 
 -- firstline: the first line of an error or output.
 local function firstline(s)

@@ -4,11 +4,17 @@ local support = {}
 local LUA = os.getenv("LUA") or "lua5.4"
 local ROOT = os.getenv("PWD") or "."
 
+--- has(msg, text): plain find of 'text' in tostring(msg).
+function support.has(msg, text)
+  return string.find(tostring(msg), text, 1, true) ~= nil
+end
+
 --- Run Lua source in a fresh lua5.4 process that can require the built
 -- gochan; returns its combined output and exit code. For behaviour that
 -- must not leak into this process: deadlocks, exit with goroutines alive,
--- memory measurements.
-function support.run_lua(src)
+-- memory measurements. 'prefix' (optional) goes before the interpreter in
+-- the command: "timeout 30 ", "taskset -c 0 ".
+function support.run_lua(src, prefix)
   local path = os.tmpname()
   local f = assert(io.open(path, "w"))
   f:write(string.format(
@@ -17,7 +23,7 @@ function support.run_lua(src)
     ROOT .. "/build/?.so;"))
   f:write(src)
   f:close()
-  local p = assert(io.popen(LUA .. " " .. path .. " 2>&1; echo \"EXIT:$?\""))
+  local p = assert(io.popen((prefix or "") .. LUA .. " " .. path .. " 2>&1; echo \"EXIT:$?\""))
   local out = p:read("a")
   p:close()
   os.remove(path)

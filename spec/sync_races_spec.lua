@@ -11,10 +11,7 @@ local settle = support.settle
 
 local logger = support.logger
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- in_fresh_process: run 'src' in a fresh process (a deadlock must not
 -- depend on this process's other goroutines, timers and threads); returns

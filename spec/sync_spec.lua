@@ -11,10 +11,7 @@ local settle = support.settle
 
 local logger = support.logger
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- deadlock_report: run 'src' (which must end by blocking main forever) in
 -- a fresh process with pcall around it; returns the error text. The

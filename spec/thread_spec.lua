@@ -48,10 +48,7 @@ local function errof(fn, ...)
   return tostring(err)
 end
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- parked: wait until goroutine 'id' (of any thread) is blocked; returns
 -- what it waits on. Yields and polls, so it holds under GOCHAN_SCHED_SEED's

@@ -9,14 +9,9 @@
 local go = require "gochan"
 local support = require "spec.support"
 
-local LUA = os.getenv("LUA") or "lua5.4"
-local ROOT = os.getenv("PWD") or "."
 local HANG = 30       -- seconds before a fresh process counts as hung
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- PIN: a command prefix that keeps a process on one CPU, if this system
 -- has one. Some races need a thread preempted at the wrong moment, which
@@ -26,21 +21,7 @@ local PIN = os.execute("taskset -c 0 true >/dev/null 2>&1") and "taskset -c 0 " 
 -- run_lua: support.run_lua, but the process is killed after HANG seconds
 -- (its exit code is then 124, timeout's), and run on one CPU if 'pin'.
 local function run_lua(src, pin)
-  local path = os.tmpname()
-  local f = assert(io.open(path, "w"))
-  f:write(string.format(
-    "package.path = %q .. package.path\npackage.cpath = %q .. package.cpath\n",
-    ROOT .. "/lua/?.lua;" .. ROOT .. "/lua/?/init.lua;",
-    ROOT .. "/build/?.so;"))
-  f:write(src)
-  f:close()
-  local p = assert(io.popen("timeout " .. HANG .. " " .. (pin and PIN or "") .. LUA
-                            .. " " .. path .. " 2>&1; echo \"EXIT:$?\""))
-  local out = p:read("a")
-  p:close()
-  os.remove(path)
-  local code = tonumber(out:match("EXIT:(%d+)%s*$"))
-  return out:gsub("EXIT:%d+%s*$", ""), code
+  return support.run_lua(src, "timeout " .. HANG .. " " .. (pin and PIN or ""))
 end
 
 -- share: hand 'ch' to another state, so that from now on the timer thread

@@ -21,10 +21,7 @@ local settle = support.settle
 
 local logger = support.logger
 
--- has: plain find of 'text' in 'msg'.
-local function has(msg, text)
-  return string.find(msg, text, 1, true) ~= nil
-end
+local has = support.has
 
 -- recv_within: true, v if 'ch' delivers before 'd' seconds pass, else false.
 local function recv_within(ch, d)
