@@ -13,6 +13,13 @@ local logger = support.logger
 
 local has = support.has
 
+-- assert_goerror: 'err' is goroutine 'id''s error, with 'text' in it.
+local function assert_goerror(err, id, text)
+  err = tostring(err)
+  assert.is_true(has(err, "goroutine " .. id .. ": "), err)
+  assert.is_true(has(err, text), err)
+end
+
 -- in_fresh_process: run 'src' in a fresh process (a deadlock must not
 -- depend on this process's other goroutines, timers and threads); returns
 -- its output, which must end with "done".
@@ -109,9 +116,7 @@ describe("gochan sync races", function()
       end)
       assert.is_false(ok)
       assert.is_false(aholds)  -- it did not raise while the other held the mutex
-      err = tostring(err)
-      assert.is_true(has(err, "goroutine " .. id .. ": "), err)
-      assert.is_true(has(err, "failure while main waits"), err)
+      assert_goerror(err, id, "failure while main waits")
       wg:wait()  -- the other's unlock succeeded: no error pending
       assert.is_true(mu:try_lock())  -- and the guard released what wait took
       mu:unlock()
@@ -136,9 +141,7 @@ describe("gochan sync races", function()
       end)
       assert.is_false(ok, "wait returned without the error")
       assert.is_false(aholds)
-      err = tostring(err)
-      assert.is_true(has(err, "goroutine " .. id .. ": "), err)
-      assert.is_true(has(err, "failure while main waits for the mutex"), err)
+      assert_goerror(err, id, "failure while main waits for the mutex")
       settle()
       assert.is_true(mu:try_lock())
       mu:unlock()
@@ -164,14 +167,10 @@ describe("gochan sync races", function()
       end)
       assert.is_false(ok)
       assert.is_false(aholds)
-      err = tostring(err)
-      assert.is_true(has(err, "goroutine " .. id1 .. ": "), err)
-      assert.is_true(has(err, "first failure"), err)
+      assert_goerror(err, id1, "first failure")
       local ok2, err2 = pcall(go.yield)  -- the next blocking call: the second
       assert.is_false(ok2)
-      err2 = tostring(err2)
-      assert.is_true(has(err2, "goroutine " .. id2 .. ": "), err2)
-      assert.is_true(has(err2, "second failure"), err2)
+      assert_goerror(err2, id2, "second failure")
       assert.is_true(pcall(go.yield))  -- no more
       assert.is_true(mu:try_lock())
       mu:unlock()

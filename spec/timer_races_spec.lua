@@ -133,65 +133,56 @@ describe("gochan timers racing with their firing", function()
   -- As Go 1.23's isSending: a timer the timer thread took off its heap and
   -- has not sent yet is still active.
   describe("stop and reset of a shared one-shot timer while it fires", function()
-    it("stop returns true and no value is received #thread", function()
-      local t = go.timer(3600)
-      share(t.C)
-      local falses, late = 0, 0
-      for i = 1, 10000 do
-        t:reset(0)
-        popped(t, i % 8)
-        if not t:stop() then falses = falses + 1 end
-        if ready(t.C) then late = late + 1 end
-      end
-      assert.equal(0, falses, "stop() returned false though nobody received")
-      assert.equal(0, late, "a value arrived after stop()")
-    end)
-
-    it("reset returns true and no value from before it is received #thread", function()
-      local t = go.timer(3600)
-      share(t.C)
-      local falses, late = 0, 0
-      for i = 1, 10000 do
-        t:reset(0)
-        popped(t, i % 8)
-        if not t:reset(3600) then falses = falses + 1 end
-        if ready(t.C) then late = late + 1 end
-      end
-      assert.is_true(t:stop())
-      assert.equal(0, falses, "reset() returned false though nobody received")
-      assert.equal(0, late, "a value arrived after reset()")
-    end)
+    for _, case in ipairs {
+      { title = "stop returns true and no value is received #thread", name = "stop",
+        call = function(t) return t:stop() end },
+      { title = "reset returns true and no value from before it is received #thread",
+        name = "reset", call = function(t) return t:reset(3600) end, rearms = true },
+    } do
+      it(case.title, function()
+        local t = go.timer(3600)
+        share(t.C)
+        local falses, late = 0, 0
+        for i = 1, 10000 do
+          t:reset(0)
+          popped(t, i % 8)
+          if not case.call(t) then falses = falses + 1 end
+          if ready(t.C) then late = late + 1 end
+        end
+        if case.rearms then assert.is_true(t:stop()) end
+        assert.equal(0, falses, case.name .. "() returned false though nobody received")
+        assert.equal(0, late, "a value arrived after " .. case.name .. "()")
+      end)
+    end
   end)
 
 
   -- The sum of the last deadline and the period rounds back to now (or,
   -- for a subnormal period, the catch-up overflows to inf).
   describe("a ticker with a period below the clock's resolution", function()
-    it("ticks and stops (1e-13, 1e-300, the smallest subnormal)", function()
-      local out, code = run_lua [[
+    -- tiny(shared): a script that ticks and stops tickers of tiny periods,
+    -- each shared first (fired by the timer thread) if 'shared'
+    local function tiny(shared)
+      return ([[
         local go = require "gochan"
         for _, d in ipairs { 1e-13, 1e-300, 4.9406564584124654e-324 } do
           local tk = go.ticker(d)
+          %s
           local a, b = tk.C:recv(), tk.C:recv()
           tk:stop()
           print(d > 0, math.type(a), b >= a)
         end
-      ]]
+      ]]):format(shared and "go.thread(function(c) return tostring(c) end, tk.C):join()" or "")
+    end
+
+    it("ticks and stops (1e-13, 1e-300, the smallest subnormal)", function()
+      local out, code = run_lua(tiny(false))
       assert.equal(0, code, out)
       assert.equal(("true\tfloat\ttrue\n"):rep(3), out)
     end)
 
     it("ticks and stops when the timer thread fires it #thread", function()
-      local out, code = run_lua [[
-        local go = require "gochan"
-        for _, d in ipairs { 1e-13, 1e-300, 4.9406564584124654e-324 } do
-          local tk = go.ticker(d)
-          go.thread(function(c) return tostring(c) end, tk.C):join()
-          local a, b = tk.C:recv(), tk.C:recv()
-          tk:stop()
-          print(d > 0, math.type(a), b >= a)
-        end
-      ]]
+      local out, code = run_lua(tiny(true))
       assert.equal(0, code, out)
       assert.equal(("true\tfloat\ttrue\n"):rep(3), out)
     end)
